@@ -1,0 +1,184 @@
+"""platform.yaml -> Catalog, with every problem reported at once as `file:line: field.path: message`.
+
+Resolution happens here and only here: service_defaults <- services.<name> <- the environment's
+service_overrides."*" <- service_overrides.<name>, each step a JSON merge patch (RFC 7386).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from catalog import rules
+from catalog.models import Environment, Name, Namespace, Project, Service
+from catalog.yaml_source import Located, YamlProblem, parse
+
+__all__ = ["Catalog", "CatalogError", "Problem", "load_catalog"]
+
+FieldPath = tuple[str, ...]
+ENVIRONMENT_ONLY_KEYS = ("service_overrides",)
+
+
+class Problem(BaseModel):
+    """One input error; str() is the one line a user sees."""
+
+    model_config = ConfigDict(frozen=True)
+    file: str
+    line: int | None
+    path: FieldPath
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        field = ".".join(self.path)
+        return f"{where}: {field}: {self.message}" if field else f"{where}: {self.message}"
+
+
+class CatalogError(Exception):
+    """The catalog is invalid; `problems` lists every error found, in file order."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(set(problems), key=lambda p: (p.line or 0, p.path, p.message))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class Catalog(BaseModel):
+    """The validated platform: project settings, namespaces, and each environment fully resolved."""
+
+    model_config = ConfigDict(frozen=True)
+    source: str
+    project: Project
+    namespaces: dict[str, Namespace]
+    environments: dict[str, Environment]
+
+
+class _FileShape(BaseModel):
+    """The top level of platform.yaml; services and environments are checked per entry later."""
+
+    model_config = ConfigDict(extra="forbid")
+    project: Project
+    namespaces: dict[Name, Namespace]
+    service_defaults: dict[str, Any]
+    services: dict[Name, dict[str, Any]]
+    environments: dict[Name, dict[str, Any]]
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386: mappings merge recursively, null deletes, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+class _Collector:
+    """Turns pydantic errors and rule findings into Problems with file lines."""
+
+    def __init__(self, display_name: str, located: Located) -> None:
+        self.file, self.located, self.problems = display_name, located, []
+
+    def add(self, path: FieldPath, message: str, line: int | None = None) -> None:
+        line = line or self.located.line_of(path)
+        self.problems.append(Problem(file=self.file, line=line, path=path, message=message))
+
+    def add_validation(self, error: ValidationError, locate) -> None:
+        for item in error.errors(include_url=False):
+            loc = tuple(str(part) for part in item["loc"])
+            path = locate(loc)
+            message = item["msg"].removeprefix("Value error, ")
+            if item["type"] == "missing":
+                message = "required field is missing"
+            elif item["type"] == "extra_forbidden":
+                message = "unknown field"
+            elif "input" in item and item["type"].endswith("_type"):
+                message = f"{message} (got {type(item['input']).__name__} {item['input']!r})"
+            self.add(path, message)
+
+
+def _service_source(located: Located, env: str, service: str, field: FieldPath) -> FieldPath:
+    """The catalog path a resolved service field came from: the most specific layer that sets it."""
+    layers = (
+        ("environments", env, "service_overrides", service),
+        ("environments", env, "service_overrides", "*"),
+        ("services", service),
+        ("service_defaults",),
+    )
+    for depth in range(len(field), 0, -1):
+        for layer in layers:
+            if (*layer, *field[:depth]) in located.lines:
+                return (*layer, *field)
+    return ("services", service, *field)
+
+
+def load_catalog(path: Path, display_name: str | None = None) -> Catalog:
+    """Load and validate; raise CatalogError listing every problem found."""
+    display = display_name or path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise CatalogError([Problem(file=display, line=None, path=(), message=error.strerror)]) from None
+    except UnicodeDecodeError:
+        raise CatalogError([Problem(file=display, line=None, path=(), message="not UTF-8 text")]) from None
+    try:
+        located, yaml_problems = parse(text)
+    except YamlProblem as problem:
+        raise CatalogError([Problem(file=display, line=problem.line, path=(), message=problem.message)]) from None
+    out = _Collector(display, located)
+    for problem in yaml_problems:
+        out.add(problem.path, problem.message, line=problem.line)
+
+    try:
+        shape = _FileShape.model_validate(located.data)
+    except ValidationError as error:
+        out.add_validation(error, lambda loc: loc)
+        raise CatalogError(out.problems) from None
+
+    environments: dict[str, Environment] = {}
+    for env_name, env_raw in shape.environments.items():
+        overrides = env_raw.get("service_overrides") or {}
+        if not isinstance(overrides, dict):
+            out.add(("environments", env_name, "service_overrides"), "must be a mapping of service name to patch")
+            overrides = {}
+        for key in overrides:
+            if key != "*" and key not in shape.services:
+                out.add(("environments", env_name, "service_overrides", key), "override for an unknown service")
+        services: dict[str, Service] = {}
+        for service_name, service_raw in shape.services.items():
+            resolved = merge_patch(shape.service_defaults, service_raw)
+            for layer in (overrides.get("*"), overrides.get(service_name)):
+                resolved = merge_patch(resolved, layer or {})
+            resolved["name"] = service_name
+            try:
+                services[service_name] = Service.model_validate(resolved)
+            except ValidationError as error:
+                out.add_validation(
+                    error, lambda loc, e=env_name, s=service_name: _service_source(located, e, s, loc)
+                )
+        env_fields = {k: v for k, v in env_raw.items() if k not in ENVIRONMENT_ONLY_KEYS}
+        try:
+            environment = Environment.model_validate(
+                {**env_fields, "name": env_name, "project": shape.project.name, "services": {}}
+            )
+        except ValidationError as error:
+            out.add_validation(error, lambda loc, e=env_name: ("environments", e, *loc))
+            continue
+        environments[env_name] = environment.model_copy(update={"services": services})
+
+    if out.problems:
+        raise CatalogError(out.problems)
+    catalog = Catalog(source=display, project=shape.project, namespaces=shape.namespaces, environments=environments)
+    for finding in rules.check(catalog):
+        path = finding.path
+        if finding.env and path[0] == "services":
+            path = _service_source(located, finding.env, path[1], path[2:])
+        out.add(path, finding.message)
+    if out.problems:
+        raise CatalogError(out.problems)
+    return catalog

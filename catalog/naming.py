@@ -1,0 +1,107 @@
+"""Names and addresses shared by the Terraform and Kubernetes sides.
+
+Both sides import these functions, never spell a name themselves, so an IRSA role, a secret
+path or a bucket is named once; tests/test_cross_side.py proves the two outputs agree.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import NamedTuple
+
+from catalog.models import Environment, Service
+
+__all__ = [
+    "ADDON_SERVICE_ACCOUNTS",
+    "ServiceAccountRef",
+    "SubnetPlan",
+    "addon_role_name",
+    "aws_secret_name",
+    "bucket_name",
+    "ecr_repository_name",
+    "image_reference",
+    "role_arn",
+    "service_role_name",
+    "stack_name",
+    "subnet_plan",
+    "vault_secret_path",
+]
+
+
+class ServiceAccountRef(NamedTuple):
+    namespace: str
+    name: str
+
+
+# Add-ons that call AWS through IRSA: the ServiceAccount their Helm chart runs under.
+ADDON_SERVICE_ACCOUNTS: dict[str, ServiceAccountRef] = {
+    "cert-manager": ServiceAccountRef("cert-manager", "cert-manager"),
+    "external-secrets": ServiceAccountRef("external-secrets", "external-secrets"),
+    "loki": ServiceAccountRef("observability", "loki"),
+    "tempo": ServiceAccountRef("observability", "tempo"),
+    "ebs-csi": ServiceAccountRef("kube-system", "ebs-csi-controller-sa"),
+}
+
+
+def stack_name(env: Environment) -> str:
+    return f"{env.project}-{env.name}"
+
+
+def service_role_name(env: Environment, service: Service) -> str:
+    return f"{env.project}-{env.name}-svc-{service.name}"[:64]
+
+
+def addon_role_name(env: Environment, addon: str) -> str:
+    return f"{env.project}-{env.name}-addon-{addon}"[:64]
+
+
+def role_arn(env: Environment, role_name: str) -> str:
+    return f"arn:aws:iam::{env.account_id}:role/{role_name}"
+
+
+def ecr_repository_name(service: Service) -> str:
+    return service.image
+
+
+def image_reference(env: Environment, service: Service, tag: str) -> str:
+    return f"{env.account_id}.dkr.ecr.{env.region}.amazonaws.com/{service.image}:{tag}"
+
+
+def aws_secret_name(env: Environment, component: str) -> str:
+    """Secrets Manager name of connection details Terraform writes (component: postgres, redis)."""
+    return f"{env.project}/{env.name}/{component}/connection"
+
+
+def vault_secret_path(env: Environment, service: Service) -> str:
+    """Vault KV path holding a service's application secrets, one property per secret."""
+    return f"{env.project}/{env.name}/{service.name}"
+
+
+def bucket_name(env: Environment, purpose: str) -> str:
+    """S3 bucket names are global: the account id keeps them unique across organisations."""
+    return f"{env.project}-{env.name}-{purpose}-{env.account_id}"
+
+
+class SubnetPlan(NamedTuple):
+    public: tuple[str, ...]
+    private: tuple[str, ...]
+    data: tuple[str, ...]
+
+
+def subnet_plan(env: Environment) -> SubnetPlan:
+    """Split the VPC: half for private subnets (nodes and pods), an eighth each for public and data.
+
+    Private subnets get the large blocks because the VPC CNI gives every pod a VPC address;
+    each group has room for up to eight zones.
+    """
+    vpc = ipaddress.IPv4Network(env.vpc_cidr)
+    zones = len(env.availability_zones)
+    quarters = list(vpc.subnets(prefixlen_diff=2))
+    private = list(quarters[0].subnets(prefixlen_diff=2)) + list(quarters[1].subnets(prefixlen_diff=2))
+    public = list(quarters[2].subnets(prefixlen_diff=3))
+    data = list(quarters[3].subnets(prefixlen_diff=3))
+    return SubnetPlan(
+        public=tuple(str(net) for net in public[:zones]),
+        private=tuple(str(net) for net in private[:zones]),
+        data=tuple(str(net) for net in data[:zones]),
+    )

@@ -1,0 +1,148 @@
+"""Rules that span several catalog entries. Each rule yields every violation, never just the first."""
+
+from __future__ import annotations
+
+import ipaddress
+import itertools
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, NamedTuple
+
+from catalog.models import Environment
+
+if TYPE_CHECKING:
+    from catalog.loader import Catalog
+
+__all__ = ["Finding", "check", "dependency_order"]
+
+
+class Finding(NamedTuple):
+    """A violation at a catalog path; `env` is set when the path is a service resolved for that env."""
+
+    path: tuple[str, ...]
+    message: str
+    env: str | None = None
+
+
+def check(catalog: Catalog) -> list[Finding]:
+    findings: list[Finding] = []
+    for env in catalog.environments.values():
+        findings += _services(catalog, env)
+        findings += _zones(env)
+        findings += _production(env)
+    findings += _vpc_overlaps(catalog)
+    return findings
+
+
+def _services(catalog: Catalog, env: Environment) -> Iterator[Finding]:
+    ports: dict[tuple[str, int], str] = {}
+    for service in env.services.values():
+        at = ("services", service.name)
+        namespace = catalog.namespaces.get(service.namespace)
+        if namespace is None:
+            yield Finding((*at, "namespace"), f"unknown namespace {service.namespace!r}; "
+                          f"declared: {', '.join(sorted(catalog.namespaces))}", env.name)
+        elif not namespace.workloads:
+            yield Finding((*at, "namespace"), f"namespace {service.namespace!r} is not for workloads", env.name)
+        owner = ports.setdefault((service.namespace, service.port), service.name)
+        if owner != service.name:
+            yield Finding((*at, "port"), f"port {service.port} is already used by {owner!r} "
+                          f"in namespace {service.namespace!r}", env.name)
+        for dependency in service.depends_on.services:
+            if dependency == service.name:
+                yield Finding((*at, "depends_on", "services"), "a service cannot depend on itself", env.name)
+            elif dependency not in env.services:
+                yield Finding((*at, "depends_on", "services"), f"unknown service {dependency!r}", env.name)
+        scaling, budget = service.autoscaling, service.disruption_budget
+        if budget.allowed_disruptions(scaling.min) < 1:
+            yield Finding((*at, "disruption_budget"), f"allows no disruption at the autoscaling minimum of "
+                          f"{scaling.min} replicas, so node drains would hang", env.name)
+        if service.gpu.enabled and env.node_groups.gpu.max < 1:
+            yield Finding((*at, "gpu", "enabled"), "GPU scheduling needs a gpu node group with max >= 1", env.name)
+    cycle = _find_cycle(env)
+    if cycle:
+        yield Finding(("services", cycle[0], "depends_on", "services"),
+                      f"dependency cycle: {' -> '.join(cycle)}", env.name)
+
+
+def _find_cycle(env: Environment) -> list[str] | None:
+    """A dependency cycle as a path that returns to its start, or None."""
+    state: dict[str, str] = {}
+
+    def visit(name: str, trail: list[str]) -> list[str] | None:
+        state[name] = "open"
+        for dependency in env.services[name].depends_on.services:
+            if dependency not in env.services:
+                continue
+            if state.get(dependency) == "open":
+                return [*trail[trail.index(dependency):], dependency] if dependency in trail else [name, dependency]
+            if dependency not in state and (found := visit(dependency, [*trail, dependency])):
+                return found
+        state[name] = "done"
+        return None
+
+    for name in sorted(env.services):
+        if name not in state and (found := visit(name, [name])):
+            return found
+    return None
+
+
+def dependency_order(env: Environment) -> dict[str, int]:
+    """Depth of each service in the dependency graph: 0 depends on nothing, n after depth n-1.
+
+    Callers use it for sync waves; the catalog is validated acyclic before anyone asks.
+    """
+    depth: dict[str, int] = {}
+
+    def of(name: str) -> int:
+        if name not in depth:
+            deps = [d for d in env.services[name].depends_on.services if d in env.services]
+            depth[name] = 1 + max(map(of, deps)) if deps else 0
+        return depth[name]
+
+    for name in env.services:
+        of(name)
+    return depth
+
+
+def _zones(env: Environment) -> Iterator[Finding]:
+    at = ("environments", env.name, "availability_zones")
+    for index, zone in enumerate(env.availability_zones):
+        suffix = zone.removeprefix(env.region)
+        if zone == suffix or len(suffix) != 1 or not suffix.isalpha():
+            yield Finding((*at, str(index)), f"zone {zone!r} is not in region {env.region!r}")
+    if len(set(env.availability_zones)) != len(env.availability_zones):
+        yield Finding(at, "zones must not repeat")
+    multi_az_wanted = {
+        "postgres.multi_az": env.postgres.multi_az,
+        "redis.num_cache_clusters > 1": env.redis.num_cache_clusters > 1,
+        "nat_gateways: per_az": env.nat_gateways == "per_az",
+    }
+    for reason, wanted in multi_az_wanted.items():
+        if wanted and len(set(env.availability_zones)) < 2:
+            yield Finding(at, f"{reason} needs at least two availability zones")
+    if env.redis.num_cache_clusters > len(env.availability_zones) and env.redis.num_cache_clusters > 1:
+        yield Finding(("environments", env.name, "redis", "num_cache_clusters"),
+                      f"{env.redis.num_cache_clusters} nodes cannot spread over "
+                      f"{len(env.availability_zones)} zones")
+
+
+def _production(env: Environment) -> Iterator[Finding]:
+    if not env.production:
+        return
+    at = ("environments", env.name)
+    if env.cluster_public_endpoint:
+        yield Finding((*at, "cluster_public_endpoint"), "a production cluster API must not be public")
+    if not env.postgres.multi_az:
+        yield Finding((*at, "postgres", "multi_az"), "production databases must be multi-AZ")
+    if not env.postgres.deletion_protection:
+        yield Finding((*at, "postgres", "deletion_protection"), "production databases need deletion protection")
+    if env.redis.num_cache_clusters < 2:
+        yield Finding((*at, "redis", "num_cache_clusters"), "production Redis needs a replica for failover")
+
+
+def _vpc_overlaps(catalog: Catalog) -> Iterator[Finding]:
+    """Environments may be peered or share a transit gateway later, so their VPCs must not overlap."""
+    for first, second in itertools.combinations(catalog.environments.values(), 2):
+        if ipaddress.IPv4Network(first.vpc_cidr).overlaps(ipaddress.IPv4Network(second.vpc_cidr)):
+            yield Finding(("environments", second.name, "vpc_cidr"),
+                          f"{second.vpc_cidr} overlaps {first.name}'s {first.vpc_cidr}")
