@@ -20,6 +20,7 @@ __all__ = [
     "bucket_name",
     "ecr_repository_name",
     "image_reference",
+    "kubernetes_secret_name",
     "role_arn",
     "service_role_name",
     "stack_name",
@@ -75,6 +76,11 @@ def aws_secret_name(env: Environment, component: str) -> str:
 def vault_secret_path(env: Environment, service: Service) -> str:
     """Vault KV path holding a service's application secrets, one property per secret."""
     return f"{env.project}/{env.name}/{service.name}"
+
+
+def kubernetes_secret_name(service: Service, source: str) -> str:
+    """The Secret an ExternalSecret materialises for a service (source: app, postgres, redis)."""
+    return f"{service.name}-{source}"
 
 
 def bucket_name(env: Environment, purpose: str) -> str:
