@@ -46,7 +46,8 @@ def parse(text: str) -> tuple[Located, list[YamlProblem]]:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
-        raise YamlProblem(line, (), f"YAML syntax error: {error.problem or error}") from None
+        detail = ", ".join(part for part in (error.context, error.problem) if part) or str(error)
+        raise YamlProblem(line, (), f"YAML syntax error: {detail}") from None
     except yaml.YAMLError as error:
         raise YamlProblem(None, (), f"YAML syntax error: {error}") from None
     finally:

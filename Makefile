@@ -1,0 +1,47 @@
+# Two commands on a fresh machine with Python 3.11+ and Node.js 20+: `make synth` and `make test`.
+# Each creates the virtualenvs on first use and reinstalls when the pins change.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CHECKOV_VENV := .venv-checkov
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
+
+.PHONY: synth test check validate policy lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	@touch $@
+
+$(CHECKOV_VENV)/.installed: requirements-policy.txt
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-policy.txt
+	@touch $@
+
+synth: $(VENV)/.installed
+	$(PY) main.py synth
+
+test: $(VENV)/.installed $(CHECKOV_VENV)/.installed
+	$(PY) -m pytest
+
+check: $(VENV)/.installed
+	$(PY) main.py check
+
+validate: $(VENV)/.installed
+	$(PY) main.py validate --crd-dir ../shared/crds
+
+policy: $(VENV)/.installed $(CHECKOV_VENV)/.installed
+	$(PY) main.py synth --only terraform
+	$(CHECKOV_VENV)/bin/checkov -d cdktf.out --framework terraform_json --skip-download --quiet \
+		--config-file policy/checkov-terraform.yaml
+	$(CHECKOV_VENV)/bin/checkov -d gitops_out --framework kubernetes --skip-download --quiet \
+		--config-file policy/checkov-kubernetes.yaml
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+
+bench: $(VENV)/.installed
+	$(PY) bench/benchmark.py
+
+clean:
+	rm -rf $(VENV) $(CHECKOV_VENV) cdktf.out
