@@ -43,11 +43,18 @@ def to_yaml(manifest: Mapping[str, Any]) -> bytes:
 
 
 def render_folders(folders: Mapping[str, Iterable[Mapping[str, Any]]]) -> dict[str, bytes]:
-    """One file per object: `<folder>/<kind>-<name>.yaml`, lowercase, so paths are stable and greppable."""
+    """One file per object, `<folder>/<kind>-<name>.yaml`, so paths are stable and greppable.
+
+    An object whose namespace is not the folder's own (the first path segment) gets it in the
+    name too: `cluster/networkpolicy-services-default-deny.yaml`.
+    """
     files: dict[str, bytes] = {}
     for folder, manifests in folders.items():
         for manifest in manifests:
-            name = f"{folder}/{manifest['kind'].lower()}-{manifest['metadata']['name']}.yaml"
+            metadata = manifest["metadata"]
+            namespace = metadata.get("namespace")
+            qualifier = f"{namespace}-" if namespace and namespace != folder.split("/")[0] else ""
+            name = f"{folder}/{manifest['kind'].lower()}-{qualifier}{metadata['name']}.yaml"
             if name in files:
                 raise ValueError(f"two objects would be written to {name}")
             files[name] = to_yaml(manifest)
