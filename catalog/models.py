@@ -113,6 +113,14 @@ class ComputeQuantities(Model):
     cpu: Cpu
     memory: Memory
 
+    @property
+    def cpu_millis(self) -> int:
+        return _cpu_millis(self.cpu)
+
+    @property
+    def memory_bytes(self) -> int:
+        return _memory_bytes(self.memory)
+
 
 class Resources(Model):
     requests: ComputeQuantities

@@ -13,8 +13,12 @@ from catalog.models import Environment, Service
 
 __all__ = [
     "ADDON_SERVICE_ACCOUNTS",
+    "GPU_NODE_POOL",
+    "GPU_TAINT",
+    "NODE_POOL_LABEL",
     "ServiceAccountRef",
     "SubnetPlan",
+    "Taint",
     "addon_role_name",
     "aws_secret_name",
     "bucket_name",
@@ -42,6 +46,21 @@ ADDON_SERVICE_ACCOUNTS: dict[str, ServiceAccountRef] = {
     "tempo": ServiceAccountRef("observability", "tempo"),
     "ebs-csi": ServiceAccountRef("kube-system", "ebs-csi-controller-sa"),
 }
+
+
+class Taint(NamedTuple):
+    """A node taint in Kubernetes spelling (EKS node group API spells the effect NO_SCHEDULE)."""
+
+    key: str
+    value: str
+    effect: str
+
+
+# Node groups carry NODE_POOL_LABEL=<pool>; pods select a pool by it (Terraform sets the labels).
+NODE_POOL_LABEL = "payledger.io/node-pool"
+GPU_NODE_POOL = "gpu"
+# Keeps everything but GPU workloads off the expensive GPU nodes.
+GPU_TAINT = Taint("nvidia.com/gpu", "true", "NoSchedule")
 
 
 def stack_name(env: Environment) -> str:
