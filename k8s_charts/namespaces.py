@@ -1,0 +1,114 @@
+"""The cluster's namespaces and the guard rails of each workload namespace.
+
+Every namespace enforces its Pod Security level. Workload namespaces also get a quota sized from
+the services they run, container defaults, and a default-deny network baseline that the per-service
+policies (k8s_charts.service) open up flow by flow.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from constructs import Construct
+
+from catalog import Catalog, Environment, Service
+from catalog.models import Namespace
+from k8s_charts.manifest import FolderChart, emit, standard_labels
+from k8s_charts.network_policy import allow_dns_egress, allow_istiod_egress, default_deny
+from k8s_charts.service import PodFootprint, peak_pods, pod_footprint
+
+__all__ = ["NamespacesChart"]
+
+FOLDER = "cluster"
+
+
+def _cpu(millis: int) -> str:
+    return f"{millis}m"
+
+
+def _memory(size: int) -> str:
+    return f"{math.ceil(size / 1024**2)}Mi"
+
+
+class NamespacesChart(FolderChart):
+    """Namespaces with Pod Security labels; quota, LimitRange and baseline policies per workload namespace.
+
+    Pod Security `audit` and `warn` follow the latest policy version on purpose: they report what a
+    Kubernetes upgrade would reject while `enforce` stays pinned to the cluster's version.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, catalog: Catalog, env: Environment) -> None:
+        super().__init__(scope, construct_id, folder=FOLDER)
+        self.env = env
+        for name, namespace in catalog.namespaces.items():
+            emit(self, f"namespace-{name}", self._namespace(name, namespace))
+            if not namespace.workloads:
+                continue
+            labels = standard_labels(name=name, component="guardrails")
+            services = [service for service in env.services.values() if service.namespace == name]
+            manifests = [default_deny(namespace=name, labels=labels),
+                         allow_dns_egress(namespace=name, labels=labels)]
+            if env.istio_injection:
+                manifests.append(allow_istiod_egress(namespace=name, labels=labels))
+            if services:
+                manifests += [self._quota(name, services, labels), self._limit_range(name, services, labels)]
+            for manifest in manifests:
+                emit(self, f"{name}-{manifest['kind']}-{manifest['metadata']['name']}", manifest)
+
+    def _namespace(self, name: str, namespace: Namespace) -> dict[str, Any]:
+        security = {f"pod-security.kubernetes.io/{mode}": namespace.pod_security
+                    for mode in ("enforce", "audit", "warn")}
+        labels = standard_labels(name=name, component="namespace") | security | {
+            "pod-security.kubernetes.io/enforce-version": f"v{self.env.kubernetes_version}"}
+        if namespace.workloads and self.env.istio_injection:
+            labels["istio-injection"] = "enabled"
+        return {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            # Pruning a namespace deletes everything in it: Argo CD must never do that on its own.
+            "metadata": {"name": name, "labels": labels,
+                         "annotations": {"argocd.argoproj.io/sync-options": "Prune=false"}},
+        }
+
+    def _quota(self, namespace: str, services: list[Service], labels: dict[str, str]) -> dict[str, Any]:
+        """Room for every service at its autoscaling maximum plus a rollout's surge, and no more."""
+        total = PodFootprint(0, 0, 0, 0, 0)
+        pods = 0
+        for service in services:
+            count = peak_pods(service)
+            footprint = pod_footprint(service, sidecar=self.env.istio_injection)
+            total = PodFootprint(*(sum_ + count * part for sum_, part in zip(total, footprint, strict=True)))
+            pods += count
+        return {
+            "apiVersion": "v1",
+            "kind": "ResourceQuota",
+            "metadata": {"name": "compute", "namespace": namespace, "labels": labels},
+            "spec": {"hard": {
+                "pods": str(pods),
+                "requests.cpu": _cpu(total.requests_cpu),
+                "requests.memory": _memory(total.requests_memory),
+                "limits.cpu": _cpu(total.limits_cpu),
+                "limits.memory": _memory(total.limits_memory),
+                # Zero unless a service here asks for GPUs: nothing else may hold the costly nodes.
+                "requests.nvidia.com/gpu": str(total.gpus),
+            }},
+        }
+
+    def _limit_range(self, namespace: str, services: list[Service], labels: dict[str, str]) -> dict[str, Any]:
+        """Defaults for containers that declare no resources (the quota rejects pods without them):
+        the smallest figures any service here declares."""
+        requests = [service.resources.requests for service in services]
+        limits = [service.resources.limits for service in services]
+        return {
+            "apiVersion": "v1",
+            "kind": "LimitRange",
+            "metadata": {"name": "container-defaults", "namespace": namespace, "labels": labels},
+            "spec": {"limits": [{
+                "type": "Container",
+                "defaultRequest": {"cpu": _cpu(min(r.cpu_millis for r in requests)),
+                                   "memory": _memory(min(r.memory_bytes for r in requests))},
+                "default": {"cpu": _cpu(min(r.cpu_millis for r in limits)),
+                            "memory": _memory(min(r.memory_bytes for r in limits))},
+            }]},
+        }

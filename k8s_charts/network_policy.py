@@ -1,0 +1,141 @@
+"""NetworkPolicy manifests: a namespace-wide default deny, then one allow-list per direction per service.
+
+Policies are additive, so the default deny plus the allow-lists is exactly the set of flows the
+catalog declares. Peers are selected by the labels the API server and the Helm charts set
+(`kubernetes.io/metadata.name`, `app.kubernetes.io/name`), never by IP, except for what lives
+outside the cluster (data subnets, the internet).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from catalog.models import Service
+
+__all__ = [
+    "INGRESS_CONTROLLER",
+    "OBSERVABILITY_NAMESPACE",
+    "POSTGRES_PORT",
+    "PRIVATE_RANGES",
+    "PROMETHEUS",
+    "REDIS_PORT",
+    "TEMPO",
+    "TEMPO_OTLP_GRPC_PORT",
+    "Peer",
+    "allow_dns_egress",
+    "allow_istiod_egress",
+    "default_deny",
+    "pod_peer",
+    "service_egress",
+    "service_ingress",
+]
+
+Peer = dict[str, Any]
+
+OBSERVABILITY_NAMESPACE = "observability"
+POSTGRES_PORT = 5432
+REDIS_PORT = 6379
+TEMPO_OTLP_GRPC_PORT = 4317
+# Labels the upstream charts put on their pods (ingress-nginx, kube-prometheus-stack, tempo).
+INGRESS_CONTROLLER = ("ingress-nginx", {"app.kubernetes.io/name": "ingress-nginx",
+                                        "app.kubernetes.io/component": "controller"})
+PROMETHEUS = (OBSERVABILITY_NAMESPACE, {"app.kubernetes.io/name": "prometheus"})
+TEMPO = (OBSERVABILITY_NAMESPACE, {"app.kubernetes.io/name": "tempo"})
+# "The internet" for egress: everything but private, shared (CGNAT) and link-local (IMDS) space.
+PRIVATE_RANGES = ("10.0.0.0/8", "100.64.0.0/10", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16")
+
+
+def _metadata(name: str, namespace: str, labels: dict[str, str],
+              annotations: dict[str, str] | None = None) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"name": name, "namespace": namespace, "labels": labels}
+    if annotations:
+        metadata["annotations"] = annotations
+    return metadata
+
+
+def _policy(metadata: dict[str, Any], pod_selector: dict[str, Any], kind: str,
+            rules: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": metadata,
+        "spec": {"podSelector": pod_selector, "policyTypes": [kind], kind.lower(): rules},
+    }
+
+
+def _tcp(*ports: int) -> list[dict[str, Any]]:
+    return [{"protocol": "TCP", "port": port} for port in ports]
+
+
+def pod_peer(namespace: str, match_labels: dict[str, str]) -> Peer:
+    """Pods with `match_labels` in `namespace` (both selectors in one peer: an AND, not an OR)."""
+    return {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}},
+        "podSelector": {"matchLabels": match_labels},
+    }
+
+
+def _service_peer(service: Service) -> Peer:
+    return pod_peer(service.namespace, {"app.kubernetes.io/name": service.name})
+
+
+def default_deny(*, namespace: str, labels: dict[str, str]) -> dict[str, Any]:
+    """Every pod in the namespace starts with no traffic in or out; allow-lists open what is declared."""
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": _metadata("default-deny", namespace, labels),
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+    }
+
+
+def allow_dns_egress(*, namespace: str, labels: dict[str, str]) -> dict[str, Any]:
+    """Every pod resolves names through CoreDNS (EKS labels it k8s-app=kube-dns)."""
+    return _policy(_metadata("allow-dns-egress", namespace, labels), {}, "Egress", [{
+        "to": [pod_peer("kube-system", {"k8s-app": "kube-dns"})],
+        "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+    }])
+
+
+def allow_istiod_egress(*, namespace: str, labels: dict[str, str]) -> dict[str, Any]:
+    """Injected sidecars fetch their configuration and certificates from istiod (XDS over TLS on 15012)."""
+    return _policy(_metadata("allow-istiod-egress", namespace, labels), {}, "Egress", [{
+        "to": [pod_peer("istio-system", {"app": "istiod"})],
+        "ports": _tcp(15012),
+    }])
+
+
+def service_ingress(*, service: Service, callers: list[Service], selector: dict[str, str],
+                    labels: dict[str, str]) -> dict[str, Any]:
+    """Who may open connections to `service`: its declared callers, Prometheus, and (if public) ingress."""
+    rules: list[dict[str, Any]] = []
+    if callers:
+        rules.append({"from": [_service_peer(caller) for caller in callers], "ports": _tcp(service.port)})
+    if service.public:
+        rules.append({"from": [pod_peer(*INGRESS_CONTROLLER)], "ports": _tcp(service.port)})
+    rules.append({"from": [pod_peer(*PROMETHEUS)], "ports": _tcp(service.port)})
+    metadata = _metadata(f"{service.name}-ingress", service.namespace, labels)
+    return _policy(metadata, {"matchLabels": selector}, "Ingress", rules)
+
+
+def service_egress(*, service: Service, dependencies: list[Service], data_subnets: tuple[str, ...],
+                   internet_hosts: tuple[str, ...], selector: dict[str, str],
+                   labels: dict[str, str]) -> dict[str, Any]:
+    """Where `service` may connect: its dependencies, its data stores, named internet hosts, and Tempo.
+
+    NetworkPolicy cannot match host names, so internet egress is TCP 443 to public address space;
+    the annotation records which hosts that rule exists for.
+    """
+    rules = [{"to": [_service_peer(target)], "ports": _tcp(target.port)} for target in dependencies]
+    data_stores = [port for port, wanted in ((POSTGRES_PORT, service.depends_on.postgres),
+                                             (REDIS_PORT, service.depends_on.redis)) if wanted]
+    if data_stores:
+        rules.append({"to": [{"ipBlock": {"cidr": cidr}} for cidr in data_subnets],
+                      "ports": _tcp(*data_stores)})
+    if internet_hosts:
+        rules.append({"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": list(PRIVATE_RANGES)}}],
+                      "ports": _tcp(443)})
+    rules.append({"to": [pod_peer(*TEMPO)], "ports": _tcp(TEMPO_OTLP_GRPC_PORT)})
+    annotations = {"payledger.io/egress-hosts": ",".join(internet_hosts)} if internet_hosts else None
+    metadata = _metadata(f"{service.name}-egress", service.namespace, labels, annotations)
+    return _policy(metadata, {"matchLabels": selector}, "Egress", rules)

@@ -1,0 +1,313 @@
+"""One PayLedger service on Kubernetes: identity, configuration, pods, scaling, disruption and traffic rules.
+
+`ServiceWorkload` turns one catalog `Service` into the objects it runs as. Everything it needs is
+resolved once in the constructor from the catalog, so each object below is a plain function of
+those values; names come from `catalog.naming`, labels from `standard_labels`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from typing import Any, NamedTuple
+
+from constructs import Construct
+
+from catalog import Catalog, Environment, Service, naming
+from k8s_charts.manifest import emit, standard_labels
+from k8s_charts.network_policy import (
+    OBSERVABILITY_NAMESPACE,
+    TEMPO_OTLP_GRPC_PORT,
+    service_egress,
+    service_ingress,
+)
+
+__all__ = [
+    "ISTIO_PROXY",
+    "ROLLOUT_SURGE_PERCENT",
+    "RUN_AS",
+    "PodFootprint",
+    "ServiceWorkload",
+    "peak_pods",
+    "pod_footprint",
+]
+
+COMPONENT = "server"
+CONTAINER = "app"
+PORT_NAME = "http"
+# The labels that identify a service's pods; the others change between releases.
+SELECTOR_KEYS = ("app.kubernetes.io/name", "app.kubernetes.io/instance")
+RUN_AS = 10001
+# Rolling updates add pods before removing any, so a rollout never drops capacity.
+ROLLOUT_SURGE_PERCENT = 25
+SCALE_DOWN_STABILIZATION_SECONDS = 300
+TERMINATION_GRACE_SECONDS = 30
+TEMPO_ENDPOINT = f"http://tempo.{OBSERVABILITY_NAMESPACE}.svc.cluster.local:{TEMPO_OTLP_GRPC_PORT}"
+
+
+class PodFootprint(NamedTuple):
+    """What one pod asks of the scheduler and the namespace quota (CPU in millicores, memory in bytes)."""
+
+    requests_cpu: int
+    requests_memory: int
+    limits_cpu: int
+    limits_memory: int
+    gpus: int
+
+
+# Resources pinned on the injected Istio sidecar (via pod annotations) so the namespace quota can
+# count them; without the pin the sidecar takes the mesh-wide defaults the quota cannot see.
+ISTIO_PROXY = PodFootprint(requests_cpu=100, requests_memory=128 * 1024**2,
+                           limits_cpu=500, limits_memory=256 * 1024**2, gpus=0)
+
+
+def peak_pods(service: Service) -> int:
+    """Pods at the autoscaling maximum during a rollout (Kubernetes rounds a percentage surge up)."""
+    return service.autoscaling.max + math.ceil(service.autoscaling.max * ROLLOUT_SURGE_PERCENT / 100)
+
+
+def pod_footprint(service: Service, *, sidecar: bool) -> PodFootprint:
+    requests, limits = service.resources.requests, service.resources.limits
+    app = PodFootprint(requests.cpu_millis, requests.memory_bytes, limits.cpu_millis, limits.memory_bytes,
+                       service.gpu.count if service.gpu.enabled else 0)
+    return PodFootprint(*(a + b for a, b in zip(app, ISTIO_PROXY, strict=True))) if sidecar else app
+
+
+def _env_key(name: str) -> str:
+    return name.upper().replace("-", "_")
+
+
+def _service_url(service: Service) -> str:
+    return f"http://{service.name}.{service.namespace}.svc.cluster.local:{service.port}"
+
+
+def _aws_endpoints(env: Environment, service: Service) -> tuple[str, ...]:
+    """AWS APIs a service with IRSA access calls: STS to exchange the token, then each declared API."""
+    if not service.aws_access:
+        return ()
+    apis = {"bedrock": "bedrock-runtime", "kms": "kms"}
+    return (f"sts.{env.region}.amazonaws.com",
+            *(f"{apis[access]}.{env.region}.amazonaws.com" for access in service.aws_access))
+
+
+class ServiceWorkload(Construct):
+    """ServiceAccount, ConfigMap, Deployment, Service, HPA, PDB and NetworkPolicies for one service.
+
+    The Deployment has no `replicas`: the HorizontalPodAutoscaler owns the count, and a replica
+    field would make every sync fight it.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, catalog: Catalog, env: Environment,
+                 service: Service) -> None:
+        super().__init__(scope, construct_id)
+        self.service, self.env = service, env
+        tag = catalog.project.image_tag
+        self.labels = standard_labels(name=service.name, component=COMPONENT, version=tag)
+        self.selector = {key: self.labels[key] for key in SELECTOR_KEYS}
+        self.image = naming.image_reference(env, service, tag)
+        self.dependencies = [env.services[name] for name in sorted(service.depends_on.services)]
+        self.callers = sorted((other for other in env.services.values()
+                               if service.name in other.depends_on.services), key=lambda other: other.name)
+        self.secrets = [naming.kubernetes_secret_name(service, source) for source, wanted in (
+            ("app", bool(service.vault_secrets)),
+            ("postgres", service.depends_on.postgres),
+            ("redis", service.depends_on.redis),
+        ) if wanted]
+        self.config = self._config_data()
+
+        for construct, manifest in (
+            ("service-account", self._service_account()),
+            ("config", self._config_map()),
+            ("deployment", self._deployment()),
+            ("service", self._service()),
+            ("autoscaler", self._autoscaler()),
+            ("disruption-budget", self._disruption_budget()),
+            ("ingress-policy", service_ingress(service=service, callers=self.callers, selector=self.selector,
+                                               labels=self.labels)),
+            ("egress-policy", service_egress(
+                service=service, dependencies=self.dependencies, data_subnets=naming.subnet_plan(env).data,
+                internet_hosts=(*service.depends_on.external, *_aws_endpoints(env, service)),
+                selector=self.selector, labels=self.labels)),
+        ):
+            emit(self, construct, manifest)
+
+    def _metadata(self, name: str | None = None, **extra: Any) -> dict[str, Any]:
+        return {"name": name or self.service.name, "namespace": self.service.namespace,
+                "labels": self.labels, **extra}
+
+    def _config_data(self) -> dict[str, str]:
+        """Non-secret settings, sorted so the rendered ConfigMap (and its checksum) is stable."""
+        service, env = self.service, self.env
+        data = {
+            "PORT": str(service.port),
+            "SERVICE_NAME": service.name,
+            "ENVIRONMENT": env.name,
+            "AWS_REGION": env.region,
+            "LOG_LEVEL": "info" if env.production else "debug",
+            "OTEL_SERVICE_NAME": service.name,
+            "OTEL_EXPORTER_OTLP_ENDPOINT": TEMPO_ENDPOINT,
+            "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+            "OTEL_RESOURCE_ATTRIBUTES": (f"deployment.environment={env.name},"
+                                         f"service.namespace={service.namespace}"),
+            **{f"{_env_key(dep.name)}_URL": _service_url(dep) for dep in self.dependencies},
+        }
+        return dict(sorted(data.items()))
+
+    def _service_account(self) -> dict[str, Any]:
+        """IRSA: the pod identity webhook mounts its own projected token, so the API token stays off."""
+        role = naming.role_arn(self.env, naming.service_role_name(self.env, self.service))
+        return {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": self._metadata(annotations={"eks.amazonaws.com/role-arn": role}),
+            "automountServiceAccountToken": False,
+        }
+
+    def _config_map(self) -> dict[str, Any]:
+        return {"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": self._metadata(f"{self.service.name}-config"), "data": self.config}
+
+    def _pod_annotations(self) -> dict[str, str]:
+        """A config checksum rolls the pods when the ConfigMap changes; sidecar pins match the quota."""
+        checksum = hashlib.sha256(json.dumps(self.config, sort_keys=True).encode()).hexdigest()
+        annotations = {"checksum/config": checksum}
+        if self.env.istio_injection:
+            annotations |= {
+                "sidecar.istio.io/proxyCPU": f"{ISTIO_PROXY.requests_cpu}m",
+                "sidecar.istio.io/proxyMemory": f"{ISTIO_PROXY.requests_memory // 1024**2}Mi",
+                "sidecar.istio.io/proxyCPULimit": f"{ISTIO_PROXY.limits_cpu}m",
+                "sidecar.istio.io/proxyMemoryLimit": f"{ISTIO_PROXY.limits_memory // 1024**2}Mi",
+            }
+        return annotations
+
+    def _container(self) -> dict[str, Any]:
+        service = self.service
+        resources = service.resources
+        limits: dict[str, str] = {"cpu": resources.limits.cpu, "memory": resources.limits.memory}
+        if service.gpu.enabled:
+            limits["nvidia.com/gpu"] = str(service.gpu.count)
+
+        def probe(path: str, *, period: int, failures: int) -> dict[str, Any]:
+            return {"httpGet": {"path": path, "port": PORT_NAME}, "periodSeconds": period,
+                    "timeoutSeconds": 2, "failureThreshold": failures}
+
+        return {
+            "name": CONTAINER,
+            "image": self.image,
+            "imagePullPolicy": "IfNotPresent",
+            "ports": [{"name": PORT_NAME, "containerPort": service.port, "protocol": "TCP"}],
+            "envFrom": [{"configMapRef": {"name": f"{service.name}-config"}},
+                        *({"secretRef": {"name": secret}} for secret in self.secrets)],
+            "resources": {"requests": {"cpu": resources.requests.cpu, "memory": resources.requests.memory},
+                          "limits": limits},
+            # Startup allows 5 s x 30 = 150 s to boot before liveness may restart the container.
+            "startupProbe": probe(service.health.startup, period=5, failures=30),
+            "readinessProbe": probe(service.health.readiness, period=10, failures=3),
+            "livenessProbe": probe(service.health.liveness, period=10, failures=3),
+            "securityContext": {
+                "allowPrivilegeEscalation": False,
+                "readOnlyRootFilesystem": True,
+                "runAsNonRoot": True,
+                "runAsUser": RUN_AS,
+                "runAsGroup": RUN_AS,
+                "capabilities": {"drop": ["ALL"]},
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
+            "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+        }
+
+    def _scheduling(self) -> dict[str, Any]:
+        """Spread over zones and nodes; GPU services go to the tainted GPU pool, others never do.
+
+        Zone spread is ScheduleAnyway: with DoNotSchedule, pods evicted by a zone outage could not
+        be replaced in the surviving zones without breaking the skew.
+        """
+        spread = [{"maxSkew": 1, "topologyKey": key, "whenUnsatisfiable": "ScheduleAnyway",
+                   "labelSelector": {"matchLabels": self.selector}}
+                  for key in ("topology.kubernetes.io/zone", "kubernetes.io/hostname")]
+        scheduling: dict[str, Any] = {"topologySpreadConstraints": spread}
+        if self.service.gpu.enabled:
+            taint = naming.GPU_TAINT
+            scheduling["nodeSelector"] = {naming.NODE_POOL_LABEL: naming.GPU_NODE_POOL}
+            scheduling["tolerations"] = [{"key": taint.key, "operator": "Equal", "value": taint.value,
+                                          "effect": taint.effect}]
+        return scheduling
+
+    def _deployment(self) -> dict[str, Any]:
+        return {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": self._metadata(),
+            "spec": {
+                "revisionHistoryLimit": 5,
+                "selector": {"matchLabels": self.selector},
+                "strategy": {"type": "RollingUpdate",
+                             "rollingUpdate": {"maxUnavailable": 0, "maxSurge": f"{ROLLOUT_SURGE_PERCENT}%"}},
+                "template": {
+                    "metadata": {"labels": self.labels, "annotations": self._pod_annotations()},
+                    "spec": {
+                        "serviceAccountName": self.service.name,
+                        "automountServiceAccountToken": False,
+                        "enableServiceLinks": False,
+                        "terminationGracePeriodSeconds": TERMINATION_GRACE_SECONDS,
+                        "securityContext": {
+                            "runAsNonRoot": True,
+                            "runAsUser": RUN_AS,
+                            "runAsGroup": RUN_AS,
+                            "fsGroup": RUN_AS,
+                            "seccompProfile": {"type": "RuntimeDefault"},
+                        },
+                        "containers": [self._container()],
+                        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}],
+                        **self._scheduling(),
+                    },
+                },
+            },
+        }
+
+    def _service(self) -> dict[str, Any]:
+        return {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": self._metadata(),
+            "spec": {"type": "ClusterIP", "selector": self.selector,
+                     "ports": [{"name": PORT_NAME, "port": self.service.port, "targetPort": PORT_NAME,
+                                "protocol": "TCP"}]},
+        }
+
+    def _autoscaler(self) -> dict[str, Any]:
+        scaling = self.service.autoscaling
+        return {
+            "apiVersion": "autoscaling/v2",
+            "kind": "HorizontalPodAutoscaler",
+            "metadata": self._metadata(),
+            "spec": {
+                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": self.service.name},
+                "minReplicas": scaling.min,
+                "maxReplicas": scaling.max,
+                "metrics": [{"type": "Resource", "resource": {
+                    "name": scaling.metric,
+                    "target": {"type": "Utilization", "averageUtilization": scaling.target_utilization},
+                }}],
+                # Scale down slowly (at most half the pods a minute, after 5 min of low load) so a
+                # short lull does not shed the capacity the next burst needs.
+                "behavior": {"scaleDown": {
+                    "stabilizationWindowSeconds": SCALE_DOWN_STABILIZATION_SECONDS,
+                    "policies": [{"type": "Percent", "value": 50, "periodSeconds": 60}],
+                }},
+            },
+        }
+
+    def _disruption_budget(self) -> dict[str, Any]:
+        """AlwaysAllow lets drains evict pods that are not ready anyway (a crash loop must not block them)."""
+        budget = self.service.disruption_budget
+        bound = ({"minAvailable": budget.min_available} if budget.min_available is not None
+                 else {"maxUnavailable": budget.max_unavailable})
+        return {
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
+            "metadata": self._metadata(),
+            "spec": {"selector": {"matchLabels": self.selector}, "unhealthyPodEvictionPolicy": "AlwaysAllow",
+                     **bound},
+        }

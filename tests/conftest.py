@@ -1,0 +1,23 @@
+"""Shared fixtures: the real catalog, loaded once per session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from catalog import Catalog, Environment, load_catalog
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load_catalog(ROOT / "platform.yaml")
+
+
+@pytest.fixture(scope="session")
+def env(catalog: Catalog) -> Callable[[str], Environment]:
+    """`env("prod")` -> that resolved Environment."""
+    return lambda name: catalog.environments[name]
