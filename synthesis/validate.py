@@ -120,9 +120,8 @@ def validate_tree(
             try:
                 kubernetes_validate.validate(manifest, f"{version}.0", strict=True)
             except SchemaNotFoundError:
-                report.findings.append(
-                    Finding(file, subject, f"{api_version} {manifest.get('kind')} is not served by Kubernetes {version}")
-                )
+                served = f"{api_version} {manifest.get('kind')} is not served by Kubernetes {version}"
+                report.findings.append(Finding(file, subject, served))
             except ValidationError as error:
                 where = ".".join(str(p) for p in error.path) or "(root)"
                 report.findings.append(Finding(file, subject, f"{where}: {error.message}"))
@@ -230,7 +229,7 @@ def _argo_paths(root: Path, objects: list[tuple[str, dict[str, Any]]]) -> Iterat
     for file, manifest in objects:
         subject = f"{manifest.get('kind')}/{manifest.get('metadata', {}).get('name')}"
         if manifest.get("kind") == "Application":
-            sources = [manifest["spec"].get("source")] + manifest["spec"].get("sources", [])
+            sources = [manifest["spec"].get("source"), *manifest["spec"].get("sources", [])]
             for source in filter(None, sources):
                 path = source.get("path")
                 if path is not None and not (repo / path).is_dir():
