@@ -1,0 +1,294 @@
+"""synthesis/fast_provider.py: same bytes as the normal import, safe fallback, sane cache.
+
+The end-to-end tests run a small real stack (38 resources from 13 provider submodules) in
+subprocesses, because the fast path changes how a fresh interpreter and jsii kernel load the
+provider. No timing assertions here: speed is measured by bench/benchmark.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from synthesis import fast_provider
+
+ROOT = Path(__file__).resolve().parent.parent
+ALL_SUBMODULES = 2123  # resource/data-source modules the shipped __init__ imports eagerly
+
+STACK_SCRIPT = r"""
+import json, sys
+sys.path.insert(0, sys.argv[2])
+mode = sys.argv[3]
+if mode == "fallback":  # pretend the installed provider is not the one the fast path checked
+    import importlib.metadata
+    real_version = importlib.metadata.version
+    importlib.metadata.version = lambda d: "0.0.0" if d == "cdktf-cdktf-provider-aws" else real_version(d)
+from synthesis import fast_provider
+fast_provider.enable()
+if mode == "fallback":
+    importlib.metadata.version = real_version
+
+from cdktf import App, TerraformStack
+import cdktf_cdktf_provider_aws as aws
+from cdktf_cdktf_provider_aws.provider import AwsProvider
+from cdktf_cdktf_provider_aws.vpc import Vpc
+from cdktf_cdktf_provider_aws.subnet import Subnet
+from cdktf_cdktf_provider_aws.internet_gateway import InternetGateway
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup, SecurityGroupIngress
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
+from cdktf_cdktf_provider_aws import s3_bucket_server_side_encryption_configuration as sse
+from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
+from cdktf_cdktf_provider_aws.db_instance import DbInstance
+from cdktf_cdktf_provider_aws.eks_cluster import EksCluster, EksClusterVpcConfig
+
+
+class Demo(TerraformStack):
+    def __init__(self, scope, name):
+        super().__init__(scope, name)
+        AwsProvider(self, "aws", region="eu-west-1", default_tags=[{"tags": {"app": "demo"}}])
+        vpc = Vpc(self, "vpc", cidr_block="10.0.0.0/16", enable_dns_hostnames=True, tags={"Name": name})
+        InternetGateway(self, "igw", vpc_id=vpc.id)
+        subnets = [
+            Subnet(self, f"subnet-{i}", vpc_id=vpc.id, cidr_block=f"10.0.{i}.0/24",
+                   availability_zone=f"eu-west-1{'abc'[i]}")
+            for i in range(3)
+        ]
+        key = KmsKey(self, "key", enable_key_rotation=True, description="demo")
+        sg = SecurityGroup(self, "db-sg", vpc_id=vpc.id, ingress=[SecurityGroupIngress(
+            from_port=5432, to_port=5432, protocol="tcp", cidr_blocks=[vpc.cidr_block])])
+        role = IamRole(self, "cluster-role", name=f"{name}-eks",
+                       assume_role_policy='{"Version":"2012-10-17","Statement":[]}')
+        for n, policy in enumerate(["AmazonEKSClusterPolicy", "AmazonEKSVPCResourceController"]):
+            IamRolePolicyAttachment(self, f"att-{n}", role=role.name,
+                                    policy_arn=f"arn:aws:iam::aws:policy/{policy}")
+        EksCluster(self, "eks", name=name, role_arn=role.arn,
+                   vpc_config=EksClusterVpcConfig(subnet_ids=[s.id for s in subnets]))
+        for b in range(12):
+            bucket = S3Bucket(self, f"bucket-{b}", bucket=f"{name}-bucket-{b}")
+            sse.S3BucketServerSideEncryptionConfigurationA(self, f"sse-{b}", bucket=bucket.id, rule=[
+                sse.S3BucketServerSideEncryptionConfigurationRuleA(
+                    apply_server_side_encryption_by_default=(
+                        sse.S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+                            sse_algorithm="aws:kms", kms_master_key_id=key.arn)))])
+        group = DbSubnetGroup(self, "dbsg", subnet_ids=[s.id for s in subnets])
+        DbInstance(self, "db", engine="postgres", instance_class="db.t3.micro", allocated_storage=20,
+                   db_subnet_group_name=group.name, vpc_security_group_ids=[sg.id],
+                   storage_encrypted=True, kms_key_id=key.arn, multi_az=True)
+        # attribute access through the package root (the PEP 562 path of the fast loader)
+        aws.cloudwatch_log_group.CloudwatchLogGroup(self, "logs", name=f"/demo/{name}", retention_in_days=30)
+
+
+app = App(outdir=sys.argv[1])
+Demo(app, "demo")
+app.synth()
+
+# A type the kernel may hand back from a module nobody imported: jsii must find its class.
+from jsii import _reference_map
+resolved = _reference_map._try_import_type_module("@cdktf/provider-aws.s3ControlBucket.S3ControlBucket")
+print(json.dumps({
+    "enabled": fast_provider.is_enabled(),
+    "loaded": sum(1 for m in sys.modules if m.startswith("cdktf_cdktf_provider_aws.") and m.count(".") == 1
+                  and not m.startswith("cdktf_cdktf_provider_aws._")),
+    "lazily_resolved": resolved and "@cdktf/provider-aws.s3ControlBucket.S3ControlBucket" in _reference_map._types,
+}))
+"""
+
+
+def _synth(tmp_path: Path, mode: str) -> tuple[dict, dict[str, bytes], str]:
+    script = tmp_path / "stack.py"
+    script.write_text(STACK_SCRIPT, encoding="utf-8")
+    out = tmp_path / f"out-{mode}"
+    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "1"}
+    env.pop("PAYLEDGER_FAST_PROVIDER", None)
+    result = subprocess.run(
+        [sys.executable, str(script), str(out), str(ROOT), mode],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    files = {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    return json.loads(result.stdout.strip().splitlines()[-1]), files, result.stderr
+
+
+def test_fast_path_output_is_byte_identical_to_the_fallback(tmp_path: Path) -> None:
+    fast_info, fast_files, fast_err = _synth(tmp_path, "fast")
+    slow_info, slow_files, slow_err = _synth(tmp_path, "fallback")
+
+    # the fast run really took the fast path, and the other really did not
+    assert fast_info == {"enabled": True, "loaded": fast_info["loaded"], "lazily_resolved": True}
+    assert fast_info["loaded"] < 30, "the fast path imported more provider modules than the stack uses"
+    assert "warning" not in fast_err
+    assert slow_info["enabled"] is False and slow_info["loaded"] == ALL_SUBMODULES
+    warnings = [line for line in slow_err.splitlines() if "fast provider loading disabled" in line]
+    assert len(warnings) == 1 and "0.0.0" in warnings[0]
+
+    assert "stacks/demo/cdk.tf.json" in fast_files
+    resources = json.loads(fast_files["stacks/demo/cdk.tf.json"])["resource"]
+    assert sum(len(r) for r in resources.values()) == 38
+    assert fast_files == slow_files
+
+
+# --------------------------------------------------------------------------- fallback
+
+
+@pytest.fixture
+def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """enable() may run in this process without leaving a finder behind; cache goes to tmp."""
+    monkeypatch.setattr(fast_provider, "_enabled", False)
+    monkeypatch.setattr(sys, "meta_path", list(sys.meta_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("PAYLEDGER_FAST_PROVIDER", raising=False)
+    monkeypatch.delitem(sys.modules, fast_provider.PACKAGE, raising=False)  # restored afterwards
+    return tmp_path
+
+
+def _installed() -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec(fast_provider.PACKAGE)
+    assert spec is not None and spec.origin is not None
+    return Path(spec.origin).parent
+
+
+def _fake_package(root: Path, *, init: str | None = None, jsii_init: str | None = None) -> Path:
+    """A copy of the installed package's two top-level files (optionally mutated) and a tiny tarball."""
+    installed = _installed()
+    package = root / "site" / fast_provider.PACKAGE
+    (package / "_jsii").mkdir(parents=True)
+    (package / "__init__.py").write_text(
+        init if init is not None else (installed / "__init__.py").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    (package / "_jsii" / "__init__.py").write_text(
+        jsii_init if jsii_init is not None else (installed / "_jsii" / "__init__.py").read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    index_js = root / "index.js"
+    index_js.write_text('"use strict";\nexports.vpc = require("./vpc");\nconsole.log("surprise");\n')
+    with tarfile.open(package / "_jsii" / "provider-aws@19.65.1.jsii.tgz", "w:gz") as tar:
+        tar.add(index_js, "package/lib/index.js")
+    return package.parent
+
+
+def _enable_against(site: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> str:
+    monkeypatch.syspath_prepend(str(site))
+    before = list(sys.meta_path)
+    fast_provider.enable()
+    assert not fast_provider.is_enabled()
+    assert sys.meta_path == before, "a finder was installed although the layout was refused"
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and err.startswith("warning: fast provider loading disabled:")
+    return err
+
+
+def test_unexpected_init_shape_falls_back_with_one_warning(isolated, monkeypatch, capsys) -> None:
+    init = (_installed() / "__init__.py").read_text(encoding="utf-8") + "\nprint('extra statement')\n"
+    err = _enable_against(_fake_package(isolated, init=init), monkeypatch, capsys)
+    assert "unexpected line" in err
+
+
+def test_version_mismatch_falls_back_with_one_warning(isolated, monkeypatch, capsys) -> None:
+    jsii_init = (_installed() / "_jsii" / "__init__.py").read_text(encoding="utf-8").replace("19.65.1", "19.0.0")
+    err = _enable_against(_fake_package(isolated, jsii_init=jsii_init), monkeypatch, capsys)
+    assert "19.0.0" in err
+
+
+def test_missing_tarball_falls_back_with_one_warning(isolated, monkeypatch, capsys) -> None:
+    site = _fake_package(isolated)
+    next((site / fast_provider.PACKAGE / "_jsii").glob("*.tgz")).unlink()
+    assert "missing" in _enable_against(site, monkeypatch, capsys)
+
+
+def test_unexpected_js_index_falls_back_and_leaks_no_temp_dir(isolated, monkeypatch, capsys) -> None:
+    err = _enable_against(_fake_package(isolated), monkeypatch, capsys)
+    assert "console.log" in err
+    cache = fast_provider.cache_root()
+    assert cache.is_relative_to(isolated / "cache")
+    assert list(cache.iterdir()) == [], "a failed build left something in the cache"
+
+
+def test_enable_after_the_provider_was_imported_only_warns(monkeypatch, capsys) -> None:
+    monkeypatch.setattr(fast_provider, "_enabled", False)
+    monkeypatch.setitem(sys.modules, fast_provider.PACKAGE, object())
+    monkeypatch.delenv("PAYLEDGER_FAST_PROVIDER", raising=False)
+    fast_provider.enable()
+    assert not fast_provider.is_enabled()
+    assert len(capsys.readouterr().err.splitlines()) == 1
+
+
+# --------------------------------------------------------------------------- cache
+
+
+def test_cache_entry_is_built_once_per_version_key(isolated, monkeypatch) -> None:
+    builds: list[Path] = []
+
+    def fake_repack(shipped: Path, target: Path, submodules: set[str]) -> dict[str, str]:
+        builds.append(target)
+        target.write_bytes(b"tgz")
+        return {"@cdktf/provider-aws.vpc": "cdktf_cdktf_provider_aws.vpc"}
+
+    monkeypatch.setattr(fast_provider, "_repack", fake_repack)
+    versions = {fast_provider.DIST: "19.65.1", "jsii": "1.142.0", "cdktf": "0.20.12"}
+    first = fast_provider._cache_entry(versions, Path("shipped.tgz"), ["vpc"])
+    again = fast_provider._cache_entry(versions, Path("shipped.tgz"), ["vpc"])
+    other = fast_provider._cache_entry({**versions, "jsii": "1.143.0"}, Path("shipped.tgz"), ["vpc"])
+    assert first == again != other and len(builds) == 2
+    assert all(v in first.name for v in versions.values())
+    assert (first / "package.tgz").read_bytes() == b"tgz"
+    assert sorted(p.name for p in first.parent.iterdir()) == sorted([first.name, other.name])
+
+
+def test_concurrent_build_loses_the_rename_race_gracefully(isolated, monkeypatch) -> None:
+    versions = {fast_provider.DIST: "19.65.1", "jsii": "1.142.0", "cdktf": "0.20.12"}
+    winner = fast_provider.cache_root() / (f"provider-aws-19.65.1_jsii-1.142.0_cdktf-0.20.12_f{fast_provider.FORMAT}")
+
+    def racing_repack(shipped: Path, target: Path, submodules: set[str]) -> dict[str, str]:
+        # another process publishes its complete entry while this one is still building
+        winner.mkdir(parents=True)
+        for name in ("package.tgz", "fqn-map.json", "meta.json"):
+            (winner / name).write_text("{}" if name.endswith(".json") else "theirs")
+        target.write_bytes(b"ours")
+        return {}
+
+    monkeypatch.setattr(fast_provider, "_repack", racing_repack)
+    entry = fast_provider._cache_entry(versions, Path("shipped.tgz"), [])
+    assert entry == winner and (entry / "package.tgz").read_text() == "theirs"
+    assert [p.name for p in entry.parent.iterdir()] == [winner.name], "temp dir leaked"
+
+
+# --------------------------------------------------------------------------- transformations
+
+
+def test_installed_init_passes_the_shape_check() -> None:
+    source = (_installed() / "__init__.py").read_text(encoding="utf-8")
+    submodules = fast_provider._check_root_source(source)
+    assert len(submodules) == ALL_SUBMODULES and "vpc" in submodules
+
+
+def test_lazy_index_maps_js_names_onto_python_modules() -> None:
+    source = (
+        '"use strict";\n/**\n * header\n */\nObject.defineProperty(exports, "__esModule", { value: true });\n'
+        "exports.vpc = exports.s3ControlBucket = void 0;\n"
+        '// generated by cdktf get\nexports.s3ControlBucket = require("./s3control-bucket");\n'
+        'exports.wafv2IpSet = require("./wafv2-ip-set");\nexports.vpc = require("./vpc");\n'
+    )
+    code, fqn_map = fast_provider._lazy_index(source, {"s3_control_bucket", "wafv2_ip_set", "vpc"})
+    assert fqn_map == {
+        "@cdktf/provider-aws.s3ControlBucket": "cdktf_cdktf_provider_aws.s3_control_bucket",
+        "@cdktf/provider-aws.wafv2IpSet": "cdktf_cdktf_provider_aws.wafv2_ip_set",
+        "@cdktf/provider-aws.vpc": "cdktf_cdktf_provider_aws.vpc",
+    }
+    assert b'lazy("s3ControlBucket", "./s3control-bucket");' in code
+    assert b"require(path)" in code and b'require("./vpc")' not in code
+    with pytest.raises(fast_provider.LayoutError):
+        fast_provider._lazy_index(source, {"s3_control_bucket", "vpc"})  # a Python module without JS
