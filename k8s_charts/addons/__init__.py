@@ -1,0 +1,22 @@
+"""Cluster add-ons Argo CD installs from pinned Helm charts: one module per add-on, one contract (base.Addon)."""
+
+from __future__ import annotations
+
+from k8s_charts.addons import (
+    cert_manager,
+    external_secrets,
+    ingress_nginx,
+    kube_prometheus_stack,
+    loki,
+    tempo,
+)
+from k8s_charts.addons.base import Addon, DependencyError, sync_waves
+
+__all__ = ["ADDONS", "Addon", "DependencyError", "sync_waves"]
+
+ADDONS: dict[str, Addon] = {
+    module.ADDON.name: module.ADDON
+    for module in (kube_prometheus_stack, cert_manager, external_secrets, ingress_nginx, loki, tempo)
+}
+# Fail at import, not at sync time, when a module names an add-on that does not exist.
+sync_waves({name: addon.depends_on for name, addon in ADDONS.items()})

@@ -1,0 +1,141 @@
+"""Add-on contract: pinned charts, declared dependencies, Helm values derived from the catalog."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from catalog import Catalog, naming
+from k8s_charts import addons
+from k8s_charts.addons import ADDONS, DependencyError, kube_prometheus_stack, loki, tempo
+from k8s_charts.addons.base import sync_waves
+from k8s_charts.service import TEMPO_ENDPOINT
+
+ENVS = ("dev", "staging", "prod")
+EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+$")
+EXPECTED = {"ingress-nginx", "cert-manager", "external-secrets", "kube-prometheus-stack", "loki", "tempo"}
+
+
+def find(values: Any, key: str) -> Iterator[Any]:
+    """Every value stored under `key` anywhere in a Helm values tree."""
+    if isinstance(values, dict):
+        for name, value in values.items():
+            if name == key:
+                yield value
+            yield from find(value, key)
+    elif isinstance(values, list):
+        for item in values:
+            yield from find(item, key)
+
+
+def test_every_addon_module_is_registered_once() -> None:
+    modules = [info.name for info in pkgutil.iter_modules(addons.__path__) if info.name != "base"]
+    names = {importlib.import_module(f"k8s_charts.addons.{module}").ADDON.name for module in modules}
+    assert names == set(ADDONS) == EXPECTED
+    assert len(modules) == len(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_chart_is_pinned_to_an_exact_version(name: str) -> None:
+    addon = ADDONS[name]
+    assert EXACT_VERSION.match(addon.version), f"{name} chart version {addon.version!r} is not an exact pin"
+    assert addon.repo_url.startswith("https://")
+
+
+def test_pins_match_the_crds_we_validate_against() -> None:
+    assert ADDONS["cert-manager"].version == "v1.21.1"
+    assert ADDONS["external-secrets"].version == "2.9.0"
+    assert ADDONS["kube-prometheus-stack"].version == "88.2.0"
+
+
+@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("name", sorted(naming.ADDON_SERVICE_ACCOUNTS.keys() & EXPECTED))
+def test_irsa_service_account_and_role_arn(catalog: Catalog, env_name: str, name: str) -> None:
+    env = catalog.environments[env_name]
+    addon = ADDONS[name]
+    account = naming.ADDON_SERVICE_ACCOUNTS[name]
+    values = addon.values(env)
+    assert addon.namespace == account.namespace
+    assert values["serviceAccount"]["name"] == account.name
+    assert values["serviceAccount"]["annotations"] == {
+        "eks.amazonaws.com/role-arn": f"arn:aws:iam::{env.account_id}:role/payledger-{env_name}-addon-{name}"
+    }
+    assert values["serviceAccount"]["annotations"]["eks.amazonaws.com/role-arn"] == naming.role_arn(
+        env, naming.addon_role_name(env, name))
+
+
+@pytest.mark.parametrize("env_name", ENVS)
+def test_object_storage_buckets(catalog: Catalog, env_name: str) -> None:
+    env = catalog.environments[env_name]
+    storage = loki.values(env)["loki"]["storage"]
+    expected = f"payledger-{env_name}-loki-{env.account_id}"
+    assert storage["bucketNames"] == {"chunks": expected, "ruler": expected, "admin": expected}
+    assert storage["s3"]["region"] == env.region
+    trace = tempo.values(env)["tempo"]["storage"]["trace"]
+    assert trace["backend"] == "s3"
+    assert trace["s3"]["bucket"] == naming.bucket_name(env, "tempo") == f"payledger-{env_name}-tempo-{env.account_id}"
+
+
+@pytest.mark.parametrize("env_name", ENVS)
+def test_replicas_follow_the_environment(catalog: Catalog, env_name: str) -> None:
+    env = catalog.environments[env_name]
+    n = env.addon_replicas
+    assert ADDONS["cert-manager"].values(env)["replicaCount"] == n
+    assert ADDONS["external-secrets"].values(env)["replicaCount"] == n
+    assert ADDONS["ingress-nginx"].values(env)["controller"]["replicaCount"] == n
+    assert ADDONS["kube-prometheus-stack"].values(env)["prometheus"]["prometheusSpec"]["replicas"] == n
+    assert {loki.values(env)[path]["replicas"] for path in ("read", "write", "backend")} == {n}
+    assert tempo.values(env)["replicas"] == n
+    # A disruption budget on a single replica would block node drains.
+    assert ADDONS["cert-manager"].values(env)["podDisruptionBudget"]["enabled"] is (n > 1)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_resources_are_set(catalog: Catalog, name: str) -> None:
+    resources = list(find(ADDONS[name].values(catalog.environments["prod"]), "resources"))
+    assert resources and all({"requests", "limits"} <= set(r) for r in resources), name
+
+
+def test_servicemonitor_creators_depend_on_the_crd_owner(catalog: Catalog) -> None:
+    env = catalog.environments["dev"]
+    creators = {name for name, addon in ADDONS.items()
+                if any(monitor.get("enabled") for key in ("serviceMonitor", "servicemonitor")
+                       for monitor in find(addon.values(env), key))}
+    assert creators == EXPECTED - {"kube-prometheus-stack"}
+    for name in creators:
+        assert "kube-prometheus-stack" in ADDONS[name].depends_on, name
+
+
+def test_prometheus_and_grafana_select_from_every_namespace(catalog: Catalog) -> None:
+    values = kube_prometheus_stack.values(catalog.environments["dev"])
+    spec = values["prometheus"]["prometheusSpec"]
+    assert spec["serviceMonitorSelectorNilUsesHelmValues"] is False
+    assert spec["ruleSelectorNilUsesHelmValues"] is False
+    sidecar = values["grafana"]["sidecar"]["dashboards"]
+    assert (sidecar["label"], sidecar["labelValue"]) == kube_prometheus_stack.DASHBOARD_LABEL
+    assert sidecar["searchNamespace"] == "ALL"
+    assert ADDONS["kube-prometheus-stack"].server_side_apply
+
+
+def test_services_export_traces_to_the_tempo_release() -> None:
+    assert f"http://{tempo.OTLP_GRPC_HOST}" == TEMPO_ENDPOINT
+    assert tempo.ADDON.name == "tempo" and tempo.NAMESPACE == "observability"
+
+
+def test_sync_waves_are_topological_depths() -> None:
+    assert sync_waves({"a": (), "b": ("a",), "c": ("a", "b"), "d": ()}) == {"a": 0, "b": 1, "c": 2, "d": 0}
+
+
+def test_missing_dependency_fails_loudly() -> None:
+    with pytest.raises(DependencyError, match="'loki' depends on 'prometheus', which is not declared"):
+        sync_waves({"loki": ("prometheus",)})
+
+
+def test_dependency_cycle_is_named() -> None:
+    with pytest.raises(DependencyError, match=r"dependency cycle: a -> b -> c -> a"):
+        sync_waves({"a": ("b",), "b": ("c",), "c": ("a",)})
