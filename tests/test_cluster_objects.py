@@ -1,0 +1,89 @@
+"""ClusterObjectsChart: certificate issuers, secret stores and the public Ingress."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cdk8s
+import pytest
+from crd_validation import CRD_DIR, validate_builtin, validate_custom
+
+from catalog import Catalog, naming
+from k8s_charts.cluster_objects import ClusterObjectsChart
+from k8s_charts.service import PORT_NAME
+
+ENVS = ("dev", "staging", "prod")
+Rendered = dict[tuple[str, str], dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def rendered(catalog: Catalog) -> dict[str, Rendered]:
+    out = {}
+    for env in catalog.environments.values():
+        chart = ClusterObjectsChart(cdk8s.Testing.app(), "chart", catalog=catalog, env=env)
+        out[env.name] = {(o["kind"], o["metadata"]["name"]): o for o in cdk8s.Testing.synth(chart)}
+    return out
+
+
+@pytest.mark.parametrize("env_name", ENVS)
+def test_objects_validate_strictly(rendered: dict[str, Rendered], env_name: str) -> None:
+    if not CRD_DIR.is_dir():
+        pytest.skip(f"no CRD folder at {CRD_DIR}")
+    for (kind, name), obj in rendered[env_name].items():
+        errors = validate_builtin(obj) if kind == "Ingress" else validate_custom(obj)
+        assert errors == [], (kind, name)
+
+
+@pytest.mark.parametrize("env_name", ENVS)
+def test_cluster_issuers_solve_dns01_in_route53_with_irsa(catalog: Catalog, rendered, env_name: str) -> None:
+    env = catalog.environments[env_name]
+    servers = {
+        "letsencrypt-production": "https://acme-v02.api.letsencrypt.org/directory",
+        "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
+    }
+    for name, server in servers.items():
+        acme = rendered[env_name][("ClusterIssuer", name)]["spec"]["acme"]
+        assert acme["server"] == server
+        (solver,) = acme["solvers"]
+        assert solver["selector"] == {"dnsZones": [env.domain]}
+        # Ambient credentials: no keys and no role to assume, cert-manager's IRSA role does it.
+        assert solver["dns01"]["route53"] == {"region": env.region, "hostedZoneID": env.route53_zone_id}
+
+
+@pytest.mark.parametrize("env_name", ENVS)
+def test_secret_stores(catalog: Catalog, rendered, env_name: str) -> None:
+    env = catalog.environments[env_name]
+    account = naming.ADDON_SERVICE_ACCOUNTS["external-secrets"]
+    reference = {"name": account.name, "namespace": account.namespace}
+    vault = rendered[env_name][("ClusterSecretStore", "vault")]["spec"]
+    assert vault["provider"]["vault"]["server"] == f"https://vault.{env.domain}"
+    assert vault["provider"]["vault"]["version"] == "v2"
+    assert vault["provider"]["vault"]["auth"]["kubernetes"]["serviceAccountRef"] == reference
+    aws = rendered[env_name][("ClusterSecretStore", "aws-secrets-manager")]["spec"]
+    assert aws["provider"]["aws"] == {"service": "SecretsManager", "region": env.region,
+                                      "auth": {"jwt": {"serviceAccountRef": reference}}}
+    workload = sorted(name for name, ns in catalog.namespaces.items() if ns.workloads)
+    assert vault["conditions"] == aws["conditions"] == [{"namespaces": workload}]
+
+
+@pytest.mark.parametrize("env_name", ENVS)
+def test_gateway_ingress(catalog: Catalog, rendered, env_name: str) -> None:
+    env = catalog.environments[env_name]
+    ingress = rendered[env_name][("Ingress", "api-gateway")]
+    assert ingress["metadata"]["namespace"] == env.services["api-gateway"].namespace
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+    issuer = ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"]
+    assert ("ClusterIssuer", issuer) in rendered[env_name] and issuer == "letsencrypt-production"
+    assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/enable-owasp-core-rules"] == "true"
+    assert ingress["spec"]["tls"] == [{"hosts": [f"api.{env.domain}"], "secretName": "api-gateway-tls"}]
+    (rule,) = ingress["spec"]["rules"]
+    assert rule["host"] == f"api.{env.domain}"
+    assert rule["http"]["paths"][0]["backend"] == {"service": {"name": "api-gateway", "port": {"name": PORT_NAME}}}
+
+
+def test_exactly_one_public_service(catalog: Catalog) -> None:
+    env = catalog.environments["dev"]
+    billing = env.services["billing-service"].model_copy(update={"public": True})
+    two_public = env.model_copy(update={"services": {**env.services, "billing-service": billing}})
+    with pytest.raises(ValueError, match=r"exactly one service must be public .* api-gateway, billing-service"):
+        ClusterObjectsChart(cdk8s.Testing.app(), "chart", catalog=catalog, env=two_public)
