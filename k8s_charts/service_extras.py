@@ -1,0 +1,209 @@
+"""What a service needs beyond its workload: secrets from the stores, scraping, SLO alerts, a dashboard.
+
+Added into the service's own chart, so Argo CD syncs and prunes them with the service. Metric
+contract with the services: `http_requests_total` with a `code` label and the histogram
+`http_request_duration_seconds`, exposed on the `http` port at `metrics_path`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from constructs import Construct
+
+from catalog import Catalog, Environment, Service, naming
+from k8s_charts.addons.kube_prometheus_stack import DASHBOARD_LABEL
+from k8s_charts.cluster_objects import AWS_STORE, VAULT_STORE
+from k8s_charts.manifest import emit, standard_labels
+from k8s_charts.service import PORT_NAME
+
+__all__ = ["BURN_RATE_ALERTS", "SLO_TARGET", "ServiceExtras", "env_var"]
+
+COMPONENT = "observability"
+SLO_TARGET = 0.999
+ERROR_BUDGET = 1 - SLO_TARGET
+# (long window, short window, burn rate, for, severity): the SRE workbook's multi-window alerts for
+# a 30-day budget. The two pages fire at 2% and 5% of the budget spent; the tickets at 10%.
+BURN_RATE_ALERTS = (
+    ("1h", "5m", 14.4, "2m", "critical"),
+    ("6h", "30m", 6.0, "15m", "critical"),
+    ("1d", "2h", 3.0, "1h", "warning"),
+    ("3d", "6h", 1.0, "3h", "warning"),
+)
+P99_LATENCY_SECONDS = 1.0
+ERROR_RATIO_WARNING = 0.05
+REFRESH_INTERVAL = "1h"
+SCRAPE_INTERVAL = "30s"
+# Secrets Manager JSON keys the Terraform side writes, mapped to the variables the service reads.
+CONNECTION_KEYS = {
+    "postgres": {"POSTGRES_HOST": "host", "POSTGRES_PORT": "port", "POSTGRES_DB": "dbname"},
+    "redis": {"REDIS_HOST": "host", "REDIS_PORT": "port"},
+}
+
+
+def env_var(name: str) -> str:
+    """Secret keys become environment variables (the Deployment uses envFrom)."""
+    return name.upper().replace("-", "_")
+
+
+class ServiceExtras(Construct):
+    """ExternalSecrets, ServiceMonitor, PrometheusRule and Grafana dashboard for one service."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, catalog: Catalog, env: Environment,
+                 service: Service) -> None:
+        super().__init__(scope, construct_id)
+        self.env, self.service = env, service
+        self.labels = standard_labels(name=service.name, component=COMPONENT, version=catalog.project.image_tag)
+        self.selector = f'namespace="{service.namespace}", job="{service.name}"'
+        manifests = []
+        if service.vault_secrets:
+            manifests.append(self._vault_secret())
+        manifests += [self._connection_secret(component) for component in CONNECTION_KEYS
+                      if getattr(service.depends_on, component)]
+        manifests += [self._service_monitor(), self._prometheus_rule(), self._dashboard()]
+        for manifest in manifests:
+            emit(self, f"{manifest['kind']}-{manifest['metadata']['name']}", manifest)
+
+    def _metadata(self, name: str, labels: dict[str, str] | None = None) -> dict[str, Any]:
+        return {"name": name, "namespace": self.service.namespace, "labels": labels or self.labels}
+
+    def _external_secret(self, name: str, store: str, spec: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "apiVersion": "external-secrets.io/v1",
+            "kind": "ExternalSecret",
+            "metadata": self._metadata(name),
+            "spec": {
+                "refreshInterval": REFRESH_INTERVAL,
+                "secretStoreRef": {"kind": "ClusterSecretStore", "name": store},
+                **spec,
+            },
+        }
+
+    def _vault_secret(self) -> dict[str, Any]:
+        """One Vault KV property per secret the catalog lists, at the service's own path."""
+        service = self.service
+        name = naming.kubernetes_secret_name(service, "app")
+        path = naming.vault_secret_path(self.env, service)
+        return self._external_secret(name, VAULT_STORE, {
+            "target": {"name": name, "creationPolicy": "Owner"},
+            "data": [{"secretKey": env_var(secret), "remoteRef": {"key": path, "property": secret}}
+                     for secret in service.vault_secrets],
+        })
+
+    def _connection_secret(self, component: str) -> dict[str, Any]:
+        """Endpoint from Secrets Manager; the user is the service's own IAM-authenticated login (no password)."""
+        service = self.service
+        name = naming.kubernetes_secret_name(service, component)
+        keys = CONNECTION_KEYS[component]
+        user = naming.postgres_user(service) if component == "postgres" else naming.redis_user(self.env, service)
+        template = {variable: f"{{{{ .{key} }}}}" for variable, key in keys.items()}
+        template[f"{component.upper()}_USER"] = user
+        return self._external_secret(name, AWS_STORE, {
+            "target": {"name": name, "creationPolicy": "Owner",
+                       "template": {"engineVersion": "v2", "data": dict(sorted(template.items()))}},
+            "data": [{"secretKey": key, "remoteRef": {"key": naming.aws_secret_name(self.env, component),
+                                                      "property": key}}
+                     for key in sorted(set(keys.values()))],
+        })
+
+    def _service_monitor(self) -> dict[str, Any]:
+        service = self.service
+        workload = standard_labels(name=service.name, component="server")
+        return {
+            "apiVersion": "monitoring.coreos.com/v1",
+            "kind": "ServiceMonitor",
+            "metadata": self._metadata(service.name),
+            "spec": {
+                "selector": {"matchLabels": {key: workload[key] for key in
+                                             ("app.kubernetes.io/name", "app.kubernetes.io/instance")}},
+                "namespaceSelector": {"matchNames": [service.namespace]},
+                "endpoints": [{"port": PORT_NAME, "path": service.metrics_path, "interval": SCRAPE_INTERVAL,
+                               "scheme": "http"}],
+            },
+        }
+
+    def _error_ratio(self, window: str) -> str:
+        total = f"sum by (namespace, job) (rate(http_requests_total{{{self.selector}}}[{window}]))"
+        errors = f'sum by (namespace, job) (rate(http_requests_total{{{self.selector}, code=~"5.."}}[{window}]))'
+        return f"{errors}\n/\n{total}"
+
+    def _prometheus_rule(self) -> dict[str, Any]:
+        """Error ratios recorded per window, multi-window burn-rate pages and tickets, p99 and error-rate alerts."""
+        service = self.service
+        windows = sorted({w for alert in BURN_RATE_ALERTS for w in alert[:2]}, key=_seconds)
+        recorded = [{"record": f"slo:http_error_ratio:rate{w}", "expr": self._error_ratio(w)} for w in windows]
+        burn_alerts = [{
+            "alert": f"{_camel(service.name)}ErrorBudgetBurn",
+            "expr": (f"slo:http_error_ratio:rate{long}{{{self.selector}}} > ({rate} * {ERROR_BUDGET:.3f})\n"
+                     f"and\nslo:http_error_ratio:rate{short}{{{self.selector}}} > ({rate} * {ERROR_BUDGET:.3f})"),
+            "for": wait,
+            "labels": {"severity": severity, "service": service.name, "slo": "availability",
+                       "window": f"{long}/{short}"},
+            "annotations": {
+                "summary": f"{service.name} is burning its {SLO_TARGET:.1%} availability budget {rate}x too fast",
+                "description": f"5xx ratio over {long} and {short} is above {rate} x {ERROR_BUDGET:.3f}.",
+            },
+        } for long, short, rate, wait, severity in BURN_RATE_ALERTS]
+        latency = (f"histogram_quantile(0.99, sum by (le) "
+                   f"(rate(http_request_duration_seconds_bucket{{{self.selector}}}[5m]))) > {P99_LATENCY_SECONDS}")
+        symptoms = [
+            {"alert": f"{_camel(service.name)}HighLatencyP99", "expr": latency, "for": "10m",
+             "labels": {"severity": "warning", "service": service.name},
+             "annotations": {"summary": f"{service.name} p99 latency above {P99_LATENCY_SECONDS}s for 10 minutes"}},
+            {"alert": f"{_camel(service.name)}HighErrorRate",
+             "expr": f"slo:http_error_ratio:rate5m{{{self.selector}}} > {ERROR_RATIO_WARNING}", "for": "5m",
+             "labels": {"severity": "warning", "service": service.name},
+             "annotations": {"summary": f"{service.name} answers more than {ERROR_RATIO_WARNING:.0%} "
+                                        f"of requests with 5xx"}},
+        ]
+        return {
+            "apiVersion": "monitoring.coreos.com/v1",
+            "kind": "PrometheusRule",
+            "metadata": self._metadata(f"{service.name}-slo"),
+            "spec": {"groups": [
+                {"name": f"{service.name}.slo.records", "rules": recorded},
+                {"name": f"{service.name}.slo.alerts", "rules": [*burn_alerts, *symptoms]},
+            ]},
+        }
+
+    def _dashboard(self) -> dict[str, Any]:
+        """Picked up by Grafana's sidecar in any namespace (see kube_prometheus_stack.DASHBOARD_LABEL)."""
+        service = self.service
+        label, value = DASHBOARD_LABEL
+        queries = {
+            "Requests per second": f"sum(rate(http_requests_total{{{self.selector}}}[5m]))",
+            "5xx ratio (SLO 99.9%)": f"slo:http_error_ratio:rate5m{{{self.selector}}}",
+            "p99 latency (s)": (f"histogram_quantile(0.99, sum by (le) "
+                                f"(rate(http_request_duration_seconds_bucket{{{self.selector}}}[5m])))"),
+            "Error budget burn rate (1h)": f"slo:http_error_ratio:rate1h{{{self.selector}}} / {ERROR_BUDGET:.3f}",
+        }
+        dashboard = {
+            "uid": f"{self.env.name}-{service.name}"[:40],
+            "title": f"{service.name} ({self.env.name})",
+            "tags": ["payledger", service.namespace],
+            "timezone": "utc",
+            "schemaVersion": 39,
+            "time": {"from": "now-6h", "to": "now"},
+            "panels": [{
+                "id": index + 1,
+                "type": "timeseries",
+                "title": title,
+                "gridPos": {"x": (index % 2) * 12, "y": (index // 2) * 8, "w": 12, "h": 8},
+                "targets": [{"refId": "A", "expr": expr}],
+            } for index, (title, expr) in enumerate(queries.items())],
+        }
+        return {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": self._metadata(f"{service.name}-dashboard", self.labels | {label: value}),
+            "data": {f"{service.name}.json": json.dumps(dashboard, indent=2, sort_keys=True)},
+        }
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("-"))
+
+
+def _seconds(window: str) -> int:
+    return int(window[:-1]) * {"m": 60, "h": 3600, "d": 86400}[window[-1]]
