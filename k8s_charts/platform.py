@@ -7,9 +7,12 @@ from typing import Any
 from cdk8s import App
 
 from catalog import Catalog, Environment
+from k8s_charts.argocd import ArgoAppsChart, ServicesAppSetChart
+from k8s_charts.cluster_objects import ClusterObjectsChart
 from k8s_charts.manifest import FolderChart
 from k8s_charts.namespaces import NamespacesChart
 from k8s_charts.service import ServiceWorkload
+from k8s_charts.service_extras import ServiceExtras
 
 __all__ = ["build_environment", "manifests_by_folder"]
 
@@ -20,6 +23,10 @@ def build_environment(catalog: Catalog, env: Environment) -> App:
     for service in env.services.values():
         chart = FolderChart(app, f"svc-{service.name}", folder=f"{service.namespace}/{service.name}")
         ServiceWorkload(chart, "workload", catalog=catalog, env=env, service=service)
+        ServiceExtras(chart, "extras", catalog=catalog, env=env, service=service)
+    ClusterObjectsChart(app, "cluster-config", catalog=catalog, env=env)
+    ArgoAppsChart(app, "argocd-apps", catalog=catalog, env=env)
+    ServicesAppSetChart(app, "argocd-appset", catalog=catalog, env=env)
     return app
 
 
