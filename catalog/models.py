@@ -82,6 +82,14 @@ def _cidr(value: str) -> str:
     return value
 
 
+def _any_cidr(value: str) -> str:
+    try:
+        ipaddress.IPv4Network(value, strict=True)
+    except ValueError as error:
+        raise ValueError(f"{value!r} is not a valid IPv4 CIDR block ({error})") from None
+    return value
+
+
 Name = Annotated[StrictStr, _matching(DNS_LABEL, "DNS-1123 label (lowercase letters, digits, '-')")]
 Cpu = Annotated[StrictStr, _matching(CPU, "CPU quantity such as 250m or 2")]
 Memory = Annotated[StrictStr, _matching(MEMORY, "memory quantity such as 512Mi or 4Gi")]
@@ -89,6 +97,7 @@ HttpPath = Annotated[StrictStr, _matching(HTTP_PATH, "HTTP path starting with '/
 Hostname = Annotated[StrictStr, _matching(HOSTNAME, "hostname")]
 Port = Annotated[StrictInt, Field(ge=1, le=65535)]
 Cidr = Annotated[StrictStr, AfterValidator(_cidr)]
+AnyCidr = Annotated[StrictStr, AfterValidator(_any_cidr)]
 
 
 class Model(BaseModel):
@@ -266,3 +275,9 @@ class Environment(Model):
     postgres: Postgres
     redis: Redis
     services: dict[str, Service]
+    # The environment's public hosted zone for `domain` (cert-manager DNS-01). Hosted zones outlive
+    # stacks and are delegated from the parent zone by hand, so Terraform references them by id;
+    # None makes the stack create the zone.
+    # Source ranges allowed to reach a public cluster API endpoint (office/VPN egress); never 0.0.0.0/0.
+    cluster_public_access_cidrs: tuple[AnyCidr, ...] = ()
+    route53_zone_id: Annotated[StrictStr, Field(pattern=r"^Z[A-Z0-9]{1,31}$")] | None = None

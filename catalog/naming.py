@@ -21,13 +21,21 @@ __all__ = [
     "Taint",
     "addon_role_name",
     "aws_secret_name",
+    "aws_secret_prefix",
     "bucket_name",
     "ecr_repository_name",
     "image_reference",
     "kubernetes_secret_name",
+    "postgres_user",
+    "redis_user",
     "role_arn",
+    "service_account",
+    "service_kms_alias",
     "service_role_name",
     "stack_name",
+    "state_bucket_name",
+    "state_lock_table_name",
+    "state_stack_name",
     "subnet_plan",
     "vault_secret_path",
 ]
@@ -130,3 +138,45 @@ def subnet_plan(env: Environment) -> SubnetPlan:
         private=tuple(str(net) for net in private[:zones]),
         data=tuple(str(net) for net in data[:zones]),
     )
+
+
+# --- AWS-side names (infra_stacks); shared with Kubernetes where a workload needs them ---
+
+
+def service_account(service: Service) -> ServiceAccountRef:
+    """The ServiceAccount a service's pods run as; its IRSA trust is bound to exactly this."""
+    return ServiceAccountRef(service.namespace, service.name)
+
+
+def aws_secret_prefix(env: Environment, component: str | None = None) -> str:
+    """Secrets Manager name prefix of an environment (or one component), for IAM resource patterns."""
+    base = f"{env.project}/{env.name}/"
+    return f"{base}{component}/" if component else base
+
+
+def postgres_user(service: Service) -> str:
+    """The database role a service logs in as with IAM authentication (no password)."""
+    return service.name.replace("-", "_")
+
+
+def redis_user(env: Environment, service: Service) -> str:
+    """ElastiCache RBAC user (id == name, as IAM authentication requires) a service connects as."""
+    return f"{env.project}-{env.name}-{service.name}"
+
+
+def service_kms_alias(env: Environment, service: Service) -> str:
+    """Alias of the key a service with `aws_access: [kms]` encrypts application data with."""
+    return f"alias/{env.project}-{env.name}-svc-{service.name}"
+
+
+def state_stack_name(env: Environment) -> str:
+    """The bootstrap stack that creates the state bucket and lock table (applied once, local state)."""
+    return f"{stack_name(env)}-state"
+
+
+def state_bucket_name(env: Environment) -> str:
+    return bucket_name(env, "tfstate")
+
+
+def state_lock_table_name(env: Environment) -> str:
+    return f"{env.project}-{env.name}-tfstate-lock"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -29,6 +30,7 @@ def check(catalog: Catalog) -> list[Finding]:
         findings += _services(catalog, env)
         findings += _zones(env)
         findings += _production(env)
+        findings += _aws(env)
     findings += _vpc_overlaps(catalog)
     return findings
 
@@ -146,3 +148,63 @@ def _vpc_overlaps(catalog: Catalog) -> Iterator[Finding]:
         if ipaddress.IPv4Network(first.vpc_cidr).overlaps(ipaddress.IPv4Network(second.vpc_cidr)):
             yield Finding(("environments", second.name, "vpc_cidr"),
                           f"{second.vpc_cidr} overlaps {first.name}'s {first.vpc_cidr}")
+
+
+# --- AWS side (infra_stacks): what AWS would reject at apply time, or what we refuse to build ---
+
+PRIVATE_RANGES = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+# x86 NVIDIA families the EKS AL2023 NVIDIA AMI runs on.
+NVIDIA_X86 = re.compile(r"^(g4dn|g5|g6|g6e|gr6|p3|p3dn|p4d|p4de|p5|p5e|p5en)\.")
+GRAVITON = re.compile(r"^[a-z]+[0-9]+g[a-z]*\.")
+NO_PERFORMANCE_INSIGHTS = re.compile(r"^db\.t[34]g?\.(micro|small)$")
+LIMITS = {"IAM role name": 64, "S3 bucket name": 63, "ElastiCache id": 40}
+
+
+def _aws(env: Environment) -> Iterator[Finding]:
+    from catalog import naming  # naming imports models only; late import keeps rules importable first
+
+    at = ("environments", env.name)
+    vpc = ipaddress.IPv4Network(env.vpc_cidr)
+    if not any(vpc.subnet_of(private) for private in PRIVATE_RANGES):
+        yield Finding((*at, "vpc_cidr"), f"{env.vpc_cidr} is not private address space (RFC 1918)")
+
+    if env.cluster_public_endpoint and not env.cluster_public_access_cidrs:
+        yield Finding((*at, "cluster_public_access_cidrs"),
+                      "a public cluster endpoint needs the source ranges allowed to reach it")
+    if env.cluster_public_access_cidrs and not env.cluster_public_endpoint:
+        yield Finding((*at, "cluster_public_access_cidrs"), "set, but cluster_public_endpoint is false")
+    for index, cidr in enumerate(env.cluster_public_access_cidrs):
+        if ipaddress.IPv4Network(cidr).prefixlen == 0:
+            yield Finding((*at, "cluster_public_access_cidrs", str(index)),
+                          f"{cidr} opens the cluster API to the whole internet")
+
+    groups = env.node_groups
+    if groups.general.min < 1:
+        yield Finding((*at, "node_groups", "general", "min"),
+                      "needs at least one node: CoreDNS and the add-ons run on the general pool")
+    if groups.spot.max > 0 and len(set(groups.spot.instance_types)) < 2:
+        yield Finding((*at, "node_groups", "spot", "instance_types"),
+                      "spot capacity needs at least two instance types to survive interruptions")
+    for pool in ("general", "spot"):
+        for index, kind in enumerate(getattr(groups, pool).instance_types):
+            if GRAVITON.match(kind):
+                yield Finding((*at, "node_groups", pool, "instance_types", str(index)),
+                              f"{kind!r} is an ARM (Graviton) type; the {pool} pool runs x86-64 AMIs")
+    for index, kind in enumerate(groups.gpu.instance_types):
+        if not NVIDIA_X86.match(kind):
+            yield Finding((*at, "node_groups", "gpu", "instance_types", str(index)),
+                          f"{kind!r} has no NVIDIA GPU supported by the EKS NVIDIA AMI")
+
+    if NO_PERFORMANCE_INSIGHTS.match(env.postgres.instance_class):
+        yield Finding((*at, "postgres", "instance_class"),
+                      f"{env.postgres.instance_class} does not support Performance Insights; use medium or larger")
+
+    names = [("IAM role name", naming.addon_role_name(env, addon)) for addon in naming.ADDON_SERVICE_ACCOUNTS]
+    names += [("IAM role name", f"{env.project}-{env.name}-svc-{service}") for service in env.services]
+    names += [("S3 bucket name", naming.bucket_name(env, purpose)) for purpose in ("loki", "tempo", "tfstate")]
+    names += [("ElastiCache id", f"{naming.stack_name(env)}-redis")]
+    names += [("ElastiCache id", naming.redis_user(env, s)) for s in env.services.values() if s.depends_on.redis]
+    for kind, name in names:
+        if len(name) > LIMITS[kind]:
+            yield Finding(at, f"{kind} {name!r} is longer than {LIMITS[kind]} characters; "
+                              "shorten the project, environment or service name")
