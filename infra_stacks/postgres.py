@@ -1,0 +1,126 @@
+"""RDS PostgreSQL in the data subnets, reachable only from the cluster."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cdktf import Token
+from cdktf_cdktf_provider_aws.db_instance import DbInstance
+from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup, DbParameterGroupParameter
+from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+from constructs import Construct
+
+from catalog.models import Environment, Postgres
+from infra_stacks.logs import log_group
+from infra_stacks.policy import service_trust
+from infra_stacks.secrets import ConnectionSecret
+
+__all__ = ["ENGINE_VERSION", "PORT", "PostgresDatabase"]
+
+PORT = 5432
+ENGINE_VERSION = "16"  # major only: RDS picks the current 16.x and auto minor upgrades keep it there
+LOG_EXPORTS = ("postgresql", "upgrade")
+DATABASE = "payledger"
+
+
+class PostgresDatabase(Construct):
+    """Sizing, multi-AZ, retention and deletion protection come from the catalog (`postgres`).
+
+    Applications log in with IAM database authentication; the master password exists only in the
+    Secrets Manager secret RDS manages and rotates (`manage_master_user_password`).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        env: Environment,
+        name: str,
+        settings: Postgres,
+        vpc_id: str,
+        subnet_ids: Sequence[str],
+        client_security_group_id: str,
+        storage_key_arn: str,
+        secrets_key_arn: str,
+        log_key_arn: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        sg = SecurityGroup(self, "sg", name=f"{name}-postgres", vpc_id=vpc_id,
+                           description="PostgreSQL: admits the EKS cluster security group only")
+        VpcSecurityGroupIngressRule(self, "from_cluster", security_group_id=sg.id, ip_protocol="tcp",
+                                    from_port=PORT, to_port=PORT,
+                                    referenced_security_group_id=client_security_group_id,
+                                    description="PostgreSQL from EKS nodes and pods")
+        subnets = DbSubnetGroup(self, "subnets", name=f"{name}-postgres", subnet_ids=list(subnet_ids),
+                                description="data subnets")
+        parameters = DbParameterGroup(
+            self, "parameters", name=f"{name}-postgres16", family="postgres16",
+            description="TLS only; log DDL and slow statements (not all: statements may carry card data)",
+            parameter=[
+                DbParameterGroupParameter(name="rds.force_ssl", value="1"),
+                DbParameterGroupParameter(name="log_statement", value="ddl"),
+                DbParameterGroupParameter(name="log_min_duration_statement", value="1000"),
+                DbParameterGroupParameter(name="log_connections", value="1"),
+                DbParameterGroupParameter(name="log_disconnections", value="1"),
+            ],
+        )
+        monitoring = IamRole(self, "monitoring_role", name=f"{name}-rds-monitoring",
+                             assume_role_policy=service_trust(env, "monitoring.rds.amazonaws.com"))
+        IamRolePolicyAttachment(self, "monitoring_policy", role=monitoring.name,
+                                policy_arn="arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole")
+        identifier = f"{name}-postgres"
+        # RDS would create these on first export without encryption or expiry: own them instead.
+        log_groups = [log_group(self, f"log_{kind}", name=f"/aws/rds/instance/{identifier}/{kind}",
+                                key_arn=log_key_arn) for kind in LOG_EXPORTS]
+        self.this = DbInstance(
+            self, "this",
+            identifier=identifier,
+            engine="postgres",
+            engine_version=ENGINE_VERSION,
+            instance_class=settings.instance_class,
+            allocated_storage=settings.allocated_storage_gb,
+            max_allocated_storage=settings.allocated_storage_gb * 2,
+            storage_type="gp3",
+            storage_encrypted=True,
+            kms_key_id=storage_key_arn,
+            db_name=DATABASE,
+            username="payledger_admin",
+            manage_master_user_password=True,
+            master_user_secret_kms_key_id=secrets_key_arn,
+            iam_database_authentication_enabled=True,
+            multi_az=settings.multi_az,
+            publicly_accessible=False,
+            db_subnet_group_name=subnets.name,
+            vpc_security_group_ids=[sg.id],
+            parameter_group_name=parameters.name,
+            backup_retention_period=settings.backup_retention_days,
+            backup_window="02:00-03:00",
+            maintenance_window="sun:03:30-sun:04:30",
+            deletion_protection=settings.deletion_protection,
+            skip_final_snapshot=False,
+            final_snapshot_identifier=f"{identifier}-final",
+            copy_tags_to_snapshot=True,
+            auto_minor_version_upgrade=True,
+            ca_cert_identifier="rds-ca-rsa2048-g1",
+            performance_insights_enabled=True,
+            performance_insights_kms_key_id=storage_key_arn,
+            performance_insights_retention_period=7,
+            monitoring_interval=30,
+            monitoring_role_arn=monitoring.arn,
+            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
+            depends_on=log_groups,
+        )
+        self.secret = ConnectionSecret(self, "connection", env=env, component="postgres", key_arn=secrets_key_arn,
+                                       values={
+                                           "host": self.this.address,
+                                           "port": Token.as_string(self.this.port),
+                                           "dbname": DATABASE,
+                                           "sslmode": "verify-full",
+                                           "auth": "iam",
+                                       })
+        self.security_group_id = sg.id

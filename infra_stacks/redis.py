@@ -1,0 +1,117 @@
+"""ElastiCache for Redis: TLS-only, encrypted, IAM-authenticated through an RBAC user group.
+
+Why IAM authentication instead of an AUTH token: a token must exist before the replication
+group is created, and offline planning rules out both the random provider and data sources that
+call AWS. A token Terraform invents would also sit in state forever. With an RBAC user group whose
+users authenticate with IAM, each service connects with short-lived SigV4 tokens minted from its
+own IRSA role (`elasticache:Connect` on its own user only); there is no shared secret to leak or
+rotate. The built-in `default` user is replaced by a disabled one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from cdktf_cdktf_provider_aws.elasticache_replication_group import (
+    ElasticacheReplicationGroup,
+    ElasticacheReplicationGroupLogDeliveryConfiguration,
+)
+from cdktf_cdktf_provider_aws.elasticache_subnet_group import ElasticacheSubnetGroup
+from cdktf_cdktf_provider_aws.elasticache_user import ElasticacheUser, ElasticacheUserAuthenticationMode
+from cdktf_cdktf_provider_aws.elasticache_user_group import ElasticacheUserGroup
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+from constructs import Construct
+
+from catalog import naming
+from catalog.models import Environment, Redis, Service
+from infra_stacks.logs import log_group
+from infra_stacks.secrets import ConnectionSecret
+
+__all__ = ["ENGINE_VERSION", "PORT", "RedisCache"]
+
+PORT = 6379
+ENGINE_VERSION = "7.1"  # IAM authentication needs Redis 7+
+# Everything but the commands that can take a shared cache down or read its configuration.
+SERVICE_ACCESS = "on ~* &* +@all -@dangerous"
+
+
+class RedisCache(Construct):
+    """Node type, node count and snapshot retention come from the catalog (`redis`)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        env: Environment,
+        name: str,
+        settings: Redis,
+        clients: Iterable[Service],
+        vpc_id: str,
+        subnet_ids: Sequence[str],
+        client_security_group_id: str,
+        storage_key_arn: str,
+        secrets_key_arn: str,
+        log_key_arn: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        sg = SecurityGroup(self, "sg", name=f"{name}-redis", vpc_id=vpc_id,
+                           description="Redis: admits the EKS cluster security group only")
+        VpcSecurityGroupIngressRule(self, "from_cluster", security_group_id=sg.id, ip_protocol="tcp",
+                                    from_port=PORT, to_port=PORT,
+                                    referenced_security_group_id=client_security_group_id,
+                                    description="Redis from EKS nodes and pods")
+        subnets = ElasticacheSubnetGroup(self, "subnets", name=f"{name}-redis", subnet_ids=list(subnet_ids),
+                                         description="data subnets")
+        default = ElasticacheUser(
+            self, "default_user", user_id=f"{name}-default", user_name="default", engine="redis",
+            access_string="off -@all",
+            authentication_mode=ElasticacheUserAuthenticationMode(type="no-password-required"))
+        users = [
+            ElasticacheUser(
+                self, f"user_{service.name}", user_id=naming.redis_user(env, service),
+                user_name=naming.redis_user(env, service), engine="redis", access_string=SERVICE_ACCESS,
+                authentication_mode=ElasticacheUserAuthenticationMode(type="iam"))
+            for service in clients
+        ]
+        group = ElasticacheUserGroup(self, "users", user_group_id=f"{name}-redis", engine="redis",
+                                     user_ids=[default.user_id, *(u.user_id for u in users)])
+        slow_log = log_group(self, "slow_log", name=f"/aws/elasticache/{name}-redis/slow-log", key_arn=log_key_arn)
+        replicated = settings.num_cache_clusters > 1
+        self.this = ElasticacheReplicationGroup(
+            self, "this",
+            replication_group_id=f"{name}-redis",
+            description=f"{name} cache",
+            engine="redis",
+            engine_version=ENGINE_VERSION,
+            node_type=settings.node_type,
+            num_cache_clusters=settings.num_cache_clusters,
+            automatic_failover_enabled=replicated,
+            multi_az_enabled=replicated,
+            port=PORT,
+            parameter_group_name="default.redis7",
+            subnet_group_name=subnets.name,
+            security_group_ids=[sg.id],
+            at_rest_encryption_enabled="true",
+            kms_key_id=storage_key_arn,
+            transit_encryption_enabled=True,
+            transit_encryption_mode="required",
+            user_group_ids=[group.user_group_id],
+            snapshot_retention_limit=settings.snapshot_retention_days,
+            snapshot_window="01:00-02:00",
+            maintenance_window="sun:04:30-sun:05:30",
+            auto_minor_version_upgrade="true",
+            log_delivery_configuration=[ElasticacheReplicationGroupLogDeliveryConfiguration(
+                destination=slow_log.name, destination_type="cloudwatch-logs", log_format="json",
+                log_type="slow-log")],
+        )
+        self.secret = ConnectionSecret(self, "connection", env=env, component="redis", key_arn=secrets_key_arn,
+                                       values={
+                                           "host": self.this.primary_endpoint_address,
+                                           "reader_host": self.this.reader_endpoint_address,
+                                           "port": str(PORT),
+                                           "tls": "true",
+                                           "auth": "iam",
+                                       })
+        self.security_group_id = sg.id

@@ -1,0 +1,129 @@
+"""One environment's AWS infrastructure: the constructs composed like a Terraform root module."""
+
+from __future__ import annotations
+
+from cdktf import TerraformOutput, TerraformStack
+from constructs import Construct
+
+from catalog import naming
+from catalog.models import Environment
+from infra_stacks.cluster import Cluster, NodePool
+from infra_stacks.ingress import CertManagerDns, WebAcl
+from infra_stacks.irsa import IrsaRole, ServiceGrants, service_statements
+from infra_stacks.kms import CustomerKey, autoscaling_statements, logs_statement
+from infra_stacks.monitoring import TelemetryStorage
+from infra_stacks.network import Network
+from infra_stacks.postgres import PostgresDatabase
+from infra_stacks.provider import aws_provider
+from infra_stacks.redis import RedisCache
+from infra_stacks.registry import Registry
+from infra_stacks.secrets import ExternalSecretsRole
+from infra_stacks.state import configure_backend
+
+__all__ = ["EnvironmentStack", "node_pools"]
+
+
+def node_pools(env: Environment) -> dict[str, NodePool]:
+    """The three pools every cluster has; only their sizes and instance types vary per environment."""
+    groups = env.node_groups
+    gpu_taint = naming.GPU_TAINT
+
+    def sized(group, **kwargs) -> NodePool:
+        return NodePool(instance_types=group.instance_types, min_size=group.min, max_size=group.max,
+                        desired_size=group.desired, **kwargs)
+
+    return {
+        "general": sized(groups.general, labels={naming.NODE_POOL_LABEL: "general"}),
+        "spot": sized(groups.spot, capacity_type="SPOT", labels={naming.NODE_POOL_LABEL: "spot"}),
+        naming.GPU_NODE_POOL: sized(groups.gpu, ami_type="AL2023_x86_64_NVIDIA", disk_gb=100,
+                                    labels={naming.NODE_POOL_LABEL: naming.GPU_NODE_POOL}, taints=[gpu_taint]),
+    }
+
+
+class EnvironmentStack(TerraformStack):
+    """Everything of one environment in its own account; named `naming.stack_name(env)`."""
+
+    def __init__(self, scope: Construct, *, env: Environment, local_backend: bool) -> None:
+        name = naming.stack_name(env)
+        super().__init__(scope, name)
+        aws_provider(self, env)
+        configure_backend(self, env, local=local_backend)
+
+        def key(purpose: str, description: str, **kwargs) -> CustomerKey:
+            return CustomerKey(self, f"key_{purpose}", env=env, alias=f"alias/{name}-{purpose}",
+                               description=f"{name}: {description}", **kwargs)
+
+        logs_key = key("logs", "CloudWatch log groups", grants=[logs_statement(env)])
+        eks_key = key("eks", "Kubernetes secrets envelope encryption")
+        volume_key = key("ebs", "node and persistent volumes", grants=autoscaling_statements(env))
+        data_key = key("data", "RDS and ElastiCache storage, Performance Insights")
+        secrets_key = key("secrets", "Secrets Manager entries")
+        storage_key = key("s3", "Loki and Tempo buckets")
+        registry_key = key("ecr", "container images")
+        service_keys = {
+            service.name: CustomerKey(self, f"key_svc_{service.name}", env=env,
+                                      alias=naming.service_kms_alias(env, service),
+                                      description=f"{name}: {service.name} application data").arn
+            for service in env.services.values() if "kms" in service.aws_access
+        }
+
+        network = Network(self, "network", env=env, name=name, cidr=env.vpc_cidr, zones=env.availability_zones,
+                          plan=naming.subnet_plan(env), nat_per_zone=env.nat_gateways == "per_az",
+                          cluster_name=env.cluster_name, log_key_arn=logs_key.arn)
+        cluster = Cluster(self, "cluster", env=env, name=env.cluster_name, version=env.kubernetes_version,
+                          subnet_ids=network.private_subnet_ids, public_endpoint=env.cluster_public_endpoint,
+                          public_access_cidrs=env.cluster_public_access_cidrs, pools=node_pools(env),
+                          secrets_key_arn=eks_key.arn, volume_key_arn=volume_key.arn, log_key_arn=logs_key.arn)
+        registry = Registry(self, "registry", services=env.services.values(), key_arn=registry_key.arn)
+
+        stores = {"env": env, "name": name, "vpc_id": network.vpc_id, "subnet_ids": network.data_subnet_ids,
+                  "client_security_group_id": cluster.security_group_id, "storage_key_arn": data_key.arn,
+                  "secrets_key_arn": secrets_key.arn, "log_key_arn": logs_key.arn}
+        postgres = PostgresDatabase(self, "postgres", settings=env.postgres, **stores)
+        redis = RedisCache(self, "redis", settings=env.redis,
+                           clients=[s for s in env.services.values() if s.depends_on.redis], **stores)
+
+        web_acl = WebAcl(self, "waf", name=name, log_key_arn=logs_key.arn)
+        dns = CertManagerDns(self, "cert_manager", env=env, issuer=cluster.issuer, domain=env.domain,
+                             zone_id=env.route53_zone_id)
+        telemetry = TelemetryStorage(self, "telemetry", env=env, issuer=cluster.issuer, key_arn=storage_key.arn)
+        external_secrets = ExternalSecretsRole(self, "external_secrets", env=env, issuer=cluster.issuer,
+                                               key_arn=secrets_key.arn)
+
+        grants = ServiceGrants(
+            secrets_key_arn=secrets_key.arn,
+            postgres_secret_arn=postgres.secret.arn,
+            postgres_resource_id=postgres.this.resource_id,
+            redis_secret_arn=redis.secret.arn,
+            redis_group_arn=redis.this.arn,
+            service_key_arns=service_keys,
+        )
+        service_roles = {
+            service.name: IrsaRole(self, f"svc_{service.name}", name=naming.service_role_name(env, service),
+                                   issuer=cluster.issuer, service_account=naming.service_account(service),
+                                   statements=service_statements(env, service, grants)).arn
+            for service in env.services.values()
+        }
+
+        outputs = {
+            "vpc_id": network.vpc_id,
+            "private_subnet_ids": network.private_subnet_ids,
+            "cluster_name": cluster.this.name,
+            "cluster_endpoint": cluster.this.endpoint,
+            "cluster_security_group_id": cluster.security_group_id,
+            "oidc_provider_arn": cluster.oidc_provider.arn,
+            "postgres_address": postgres.this.address,
+            "postgres_connection_secret_arn": postgres.secret.arn,
+            "postgres_master_secret_arn": postgres.this.master_user_secret.get(0).secret_arn,
+            "redis_primary_endpoint": redis.this.primary_endpoint_address,
+            "redis_connection_secret_arn": redis.secret.arn,
+            "waf_web_acl_arn": web_acl.arn,
+            "route53_zone_id": dns.zone_id,
+            "ecr_repository_urls": registry.repository_urls,
+            "telemetry_buckets": telemetry.bucket_names,
+            "service_role_arns": service_roles,
+            "addon_role_arns": {**telemetry.role_arns, "cert-manager": dns.arn,
+                                "external-secrets": external_secrets.arn, "ebs-csi": cluster.ebs_csi_role_arn},
+        }
+        for output_name, value in outputs.items():
+            TerraformOutput(self, output_name, value=value)
