@@ -72,8 +72,8 @@ class CrdSchemas:
                 for version in spec["versions"]:
                     if version.get("served"):
                         schema = _strict(copy.deepcopy(version["schema"]["openAPIV3Schema"]))
-                        # metadata is validated by the API server itself, not the CRD schema
-                        schema.get("properties", {}).pop("metadata", None)
+                        # the API server validates metadata itself; CRD schemas leave it open
+                        schema.setdefault("properties", {})["metadata"] = {"type": "object"}
                         key = (f"{spec['group']}/{version['name']}", spec["names"]["kind"])
                         self.validators[key] = jsonschema.Draft7Validator(schema)
 
