@@ -21,3 +21,11 @@ def catalog() -> Catalog:
 def env(catalog: Catalog) -> Callable[[str], Environment]:
     """`env("prod")` -> that resolved Environment."""
     return lambda name: catalog.environments[name]
+
+
+@pytest.fixture(scope="session")
+def infra(catalog: Catalog, tmp_path_factory: pytest.TempPathFactory):
+    """Every Terraform stack synthesized once per session into a temp cdktf.out (see infra_support)."""
+    from infra_support import synthesize_all
+
+    return synthesize_all(catalog, tmp_path_factory.mktemp("cdktf.out"))
