@@ -1,0 +1,92 @@
+"""Catalog rules added for the AWS side: each rejects a bad catalog with a one-line CatalogError."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from catalog import CatalogError, load_catalog
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD = yaml.safe_load((ROOT / "platform.yaml").read_text(encoding="utf-8"))
+
+
+def rejected(tmp_path: Path, edit: Callable[[dict[str, Any]], None]) -> list[str]:
+    data = yaml.safe_load(yaml.safe_dump(GOOD))
+    edit(data)
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    with pytest.raises(CatalogError) as error:
+        load_catalog(path)
+    return [str(problem) for problem in error.value.problems]
+
+
+def env_set(env: str, *path_and_value: Any) -> Callable[[dict[str, Any]], None]:
+    *path, value = path_and_value
+
+    def edit(data: dict[str, Any]) -> None:
+        node = data["environments"][env]
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+
+    return edit
+
+
+def both(*edits: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    def edit(data: dict[str, Any]) -> None:
+        for one in edits:
+            one(data)
+
+    return edit
+
+
+CASES = {
+    "public VPC space": (env_set("dev", "vpc_cidr", "100.64.0.0/16"),
+                         "environments.dev.vpc_cidr: 100.64.0.0/16 is not private address space (RFC 1918)"),
+    "public endpoint without CIDRs": (env_set("dev", "cluster_public_endpoint", True),
+                                      "environments.dev.cluster_public_access_cidrs: a public cluster endpoint "
+                                      "needs the source ranges"),
+    "CIDRs without public endpoint": (env_set("dev", "cluster_public_access_cidrs", ["198.51.100.0/24"]),
+                                      "environments.dev.cluster_public_access_cidrs: set, but "
+                                      "cluster_public_endpoint is false"),
+    "world-open endpoint": (both(env_set("dev", "cluster_public_endpoint", True),
+                                 env_set("dev", "cluster_public_access_cidrs", ["0.0.0.0/0"])),
+                            "environments.dev.cluster_public_access_cidrs.0: 0.0.0.0/0 opens the cluster API"),
+    "malformed public CIDR": (both(env_set("dev", "cluster_public_endpoint", True),
+                                   env_set("dev", "cluster_public_access_cidrs", ["198.51.100.7/24"])),
+                              "environments.dev.cluster_public_access_cidrs.0: '198.51.100.7/24' is not a valid"),
+    "empty general pool": (env_set("dev", "node_groups", "general", {"instance_types": ["m6i.large"], "min": 0,
+                                                                      "max": 2, "desired": 0}),
+                           "environments.dev.node_groups.general.min: needs at least one node"),
+    "undiversified spot": (env_set("prod", "node_groups", "spot", "instance_types", ["m6i.2xlarge"]),
+                           "environments.prod.node_groups.spot.instance_types: spot capacity needs at least two"),
+    "ARM type on x86 pool": (env_set("staging", "node_groups", "general", "instance_types", ["m6g.xlarge"]),
+                             "environments.staging.node_groups.general.instance_types.0: 'm6g.xlarge' is an ARM"),
+    "GPU pool without GPU": (env_set("prod", "node_groups", "gpu", "instance_types", ["m6i.2xlarge"]),
+                             "environments.prod.node_groups.gpu.instance_types.0: 'm6i.2xlarge' has no NVIDIA GPU"),
+    "no Performance Insights": (env_set("dev", "postgres", "instance_class", "db.t4g.micro"),
+                                "environments.dev.postgres.instance_class: db.t4g.micro does not support "
+                                "Performance Insights"),
+    "name too long for AWS": (lambda data: data["services"].__setitem__(
+        "notification-service-with-a-very-long-name", {**data["services"]["notification-service"], "port": 4090}),
+                              "is longer than 40 characters"),
+    "malformed zone id": (env_set("prod", "route53_zone_id", "zone-1"),
+                          "environments.prod.route53_zone_id: String should match pattern"),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_aws_rule(case: str, tmp_path: Path) -> None:
+    edit, expected = CASES[case]
+    problems = rejected(tmp_path, edit)
+    assert any(expected in problem for problem in problems), problems
+    assert all("\n" not in problem for problem in problems)
+
+
+def test_the_real_catalog_passes_every_rule() -> None:
+    load_catalog(ROOT / "platform.yaml")
