@@ -264,24 +264,31 @@ def cache_root() -> Path:
 def _cache_entry(versions: dict[str, str], shipped_tarball: Path, submodules: list[str]) -> Path:
     key = f"provider-aws-{versions[DIST]}_jsii-{versions['jsii']}_cdktf-{versions['cdktf']}_f{FORMAT}"
     entry = cache_root() / key
-    if (entry / "meta.json").is_file():
+    if _complete(entry):
         return entry
     entry.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temp_dirs(entry.parent)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=entry.parent))
     try:
-        fqn_map = _repack(shipped_tarball, tmp / "package.tgz", set(submodules))
-        (tmp / "fqn-map.json").write_text(json.dumps(fqn_map, sort_keys=True), encoding="utf-8")
+        (tmp / "entry").mkdir()
+        fqn_map = _repack(shipped_tarball, tmp / "entry" / "package.tgz", set(submodules))
+        (tmp / "entry" / "fqn-map.json").write_text(json.dumps(fqn_map, sort_keys=True), encoding="utf-8")
         meta = {"versions": versions, "source": shipped_tarball.name, "format": FORMAT}
-        (tmp / "meta.json").write_text(json.dumps(meta, sort_keys=True), encoding="utf-8")
+        (tmp / "entry" / "meta.json").write_text(json.dumps(meta, sort_keys=True), encoding="utf-8")
+        if entry.exists() and not _complete(entry):  # damaged by hand: move it aside first
+            os.rename(entry, tmp / "damaged")
         try:
-            os.rename(tmp, entry)  # atomic publish; fails if a concurrent run got there first
+            os.rename(tmp / "entry", entry)  # atomic publish; fails if a concurrent run got there first
         except OSError:
-            if not (entry / "meta.json").is_file():
+            if not _complete(entry):
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return entry
+
+
+def _complete(entry: Path) -> bool:
+    return all((entry / name).is_file() for name in ("package.tgz", "fqn-map.json", "meta.json"))
 
 
 def _remove_stale_temp_dirs(root: Path, max_age_s: float = 3600) -> None:
@@ -307,7 +314,7 @@ def _repack(shipped: Path, target: Path, python_submodules: set[str]) -> dict[st
     submodule exactly once.
     """
     fqn_map: dict[str, str] | None = None
-    index_dir = target.parent / "runtime-index"
+    index_dir = target.parent.parent / "runtime-index"
     index_dir.mkdir()
     try:
         with (

@@ -7,6 +7,7 @@ provider. No timing assertions here: speed is measured by bench/benchmark.py.
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import subprocess
@@ -103,11 +104,11 @@ print(json.dumps({
 """
 
 
-def _synth(tmp_path: Path, mode: str) -> tuple[dict, dict[str, bytes], str]:
+def _synth(tmp_path: Path, mode: str, extra_env: dict[str, str] | None = None) -> tuple[dict, dict[str, bytes], str]:
     script = tmp_path / "stack.py"
     script.write_text(STACK_SCRIPT, encoding="utf-8")
-    out = tmp_path / f"out-{mode}"
-    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "1"}
+    out = tmp_path / f"out-{mode}-{len(list(tmp_path.glob('out-*')))}"
+    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", **(extra_env or {})}
     env.pop("PAYLEDGER_FAST_PROVIDER", None)
     result = subprocess.run(
         [sys.executable, str(script), str(out), str(ROOT), mode],
@@ -128,7 +129,7 @@ def test_fast_path_output_is_byte_identical_to_the_fallback(tmp_path: Path) -> N
     # the fast run really took the fast path, and the other really did not
     assert fast_info == {"enabled": True, "loaded": fast_info["loaded"], "lazily_resolved": True}
     assert fast_info["loaded"] < 30, "the fast path imported more provider modules than the stack uses"
-    assert "warning" not in fast_err
+    assert "fast provider loading disabled" not in fast_err
     assert slow_info["enabled"] is False and slow_info["loaded"] == ALL_SUBMODULES
     warnings = [line for line in slow_err.splitlines() if "fast provider loading disabled" in line]
     assert len(warnings) == 1 and "0.0.0" in warnings[0]
@@ -137,6 +138,33 @@ def test_fast_path_output_is_byte_identical_to_the_fallback(tmp_path: Path) -> N
     resources = json.loads(fast_files["stacks/demo/cdk.tf.json"])["resource"]
     assert sum(len(r) for r in resources.values()) == 38
     assert fast_files == slow_files
+
+
+def test_a_tarball_the_kernel_refuses_falls_back_to_the_shipped_one(tmp_path: Path) -> None:
+    """A damaged cached tarball: one warning, the shipped tarball is loaded, same bytes."""
+    versions = {d: importlib.metadata.version(d) for d in (fast_provider.DIST, "jsii", "cdktf")}
+    cache = tmp_path / "cache"
+    entry = (
+        cache
+        / "payledger-infra"
+        / "fast-provider"
+        / (
+            f"provider-aws-{versions[fast_provider.DIST]}_jsii-{versions['jsii']}_cdktf-{versions['cdktf']}"
+            f"_f{fast_provider.FORMAT}"
+        )
+    )
+    entry.mkdir(parents=True)
+    (entry / "package.tgz").write_bytes(b"\x1f\x8b not really gzip")
+    (entry / "meta.json").write_text("{}")
+    (entry / "fqn-map.json").write_text(
+        json.dumps({"@cdktf/provider-aws.s3ControlBucket": "cdktf_cdktf_provider_aws.s3_control_bucket"})
+    )
+    info, files, err = _synth(tmp_path, "fast", {"XDG_CACHE_HOME": str(cache)})
+    reference = _synth(tmp_path, "fast")[1]
+    assert info["enabled"] is True and info["lazily_resolved"] is True
+    warnings = [line for line in err.splitlines() if "fast provider loading disabled" in line]
+    assert len(warnings) == 1 and "kernel refused" in warnings[0]
+    assert files == reference
 
 
 # --------------------------------------------------------------------------- fallback
@@ -246,6 +274,16 @@ def test_cache_entry_is_built_once_per_version_key(isolated, monkeypatch) -> Non
     assert all(v in first.name for v in versions.values())
     assert (first / "package.tgz").read_bytes() == b"tgz"
     assert sorted(p.name for p in first.parent.iterdir()) == sorted([first.name, other.name])
+
+
+def test_damaged_entry_is_rebuilt(isolated, monkeypatch) -> None:
+    versions = {fast_provider.DIST: "19.65.1", "jsii": "1.142.0", "cdktf": "0.20.12"}
+    monkeypatch.setattr(fast_provider, "_repack", lambda shipped, target, subs: target.write_bytes(b"new") and {})
+    entry = fast_provider._cache_entry(versions, Path("shipped.tgz"), [])
+    (entry / "package.tgz").unlink()  # someone cleaned up by hand
+    assert fast_provider._cache_entry(versions, Path("shipped.tgz"), []) == entry
+    assert (entry / "package.tgz").read_bytes() == b"new"
+    assert [p.name for p in entry.parent.iterdir()] == [entry.name], "temp dir leaked"
 
 
 def test_concurrent_build_loses_the_rename_race_gracefully(isolated, monkeypatch) -> None:
