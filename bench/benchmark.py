@@ -179,6 +179,9 @@ def scaling(counts: list[int], runs: int, warmup: bool, tmp: Path) -> list[Resul
         out = tmp / f"gitops-{count}"
         synth = [sys.executable, "main.py", "synth", "--only", "kubernetes", "--catalog", str(catalog)]
         results.append(measure(f"k8s synth, {count} services", [*synth, "--out", str(out)], runs, warmup))
+        if not out.is_dir():
+            print("    synth wrote nothing: skipping the kustomize comparison", file=sys.stderr)
+            continue
         if kubectl is None:
             print("    kubectl not found: skipping the kustomize comparison", file=sys.stderr)
             continue

@@ -1,11 +1,12 @@
 """Generate a platform.yaml variant with N services, for the Kubernetes scaling benchmark.
 
-The real catalog's services are the templates: copy k of `billing-service` is
-`billing-service-k` (copy 0 keeps the real names, so environment overrides that name a
-service stay valid), with the template's namespace, resources, secrets and flags, a port
-unique across the catalog, and dependencies on copy k of the template's dependencies, so the
-dependency graph keeps the real one's shape (acyclic, a few edges per service). Only the first
-copy of a public service stays public.
+The real catalog's services are the templates. Service number i is copy k = i // T of
+template i % T (T templates); copy 0 keeps the real names (so environment overrides that name
+a service stay valid), later copies are `svc-<i>` (short, so derived AWS names stay within
+their length limits). Each copy keeps the template's namespace, resources, secrets and flags,
+gets a port unique across the catalog, and depends on copy k of the template's dependencies,
+so the dependency graph keeps the real one's shape (acyclic, a few edges per service). Only
+the first copy of a public service stays public.
 
     python bench/gen_catalog.py 110 -o /tmp/catalog-110.yaml [--base platform.yaml]
 """
@@ -25,30 +26,32 @@ FIRST_PORT = 4000
 def generate(base: dict, count: int) -> dict:
     """`base` (a parsed platform.yaml) with its services replaced by `count` generated ones."""
     templates = list(base["services"].items())
+    position = {name: i for i, (name, _) in enumerate(templates)}
     if count < 1:
         raise ValueError("count must be at least 1")
+
+    def copy_name(name: str, copy_no: int) -> str:
+        return name if copy_no == 0 else f"svc-{copy_no * len(templates) + position[name]:04d}"
+
     services: dict[str, dict] = {}
     for index in range(count):
-        copy_no, position = divmod(index, len(templates))
-        name, template = templates[position]
+        copy_no, at = divmod(index, len(templates))
+        name, template = templates[at]
         service = copy.deepcopy(template)
         service["port"] = FIRST_PORT + index
         if copy_no:
             service.pop("public", None)
+            service["image"] = f"{template['image']}-{copy_no}"
         depends = service.get("depends_on", {})
         if depends.get("services"):
-            depends["services"] = [_copy_name(dep, copy_no) for dep in depends["services"]]
-        services[_copy_name(name, copy_no)] = service
+            depends["services"] = [copy_name(dep, copy_no) for dep in depends["services"]]
+        services[copy_name(name, copy_no)] = service
     # a dependency on a copy that does not exist (small counts) is dropped, not invented
     for service in services.values():
         deps = service.get("depends_on", {})
         if "services" in deps:
             deps["services"] = [dep for dep in deps["services"] if dep in services]
     return {**base, "services": services}
-
-
-def _copy_name(name: str, copy_no: int) -> str:
-    return name if copy_no == 0 else f"{name}-{copy_no}"
 
 
 def write(count: int, target: Path, base: Path = ROOT / "platform.yaml") -> Path:
