@@ -173,13 +173,15 @@ def _check_root_source(source: str) -> list[str]:
                 raise LayoutError(f"unexpected line after the submodule marker: {line[:60]!r}")
             imports.append(match[1])
     all_start = head.rfind("__all__ = [")
+    if all_start < 0:
+        raise LayoutError("no __all__ in the package __init__")
     declared = re.findall(r'"(\w+)"', head[all_start : head.index("]", all_start)])
-    if all_start < 0 or not imports or sorted(imports) != sorted(declared):
+    if not imports or sorted(imports) != sorted(declared):
         raise LayoutError("submodule imports do not match __all__")
     return imports
 
 
-# Appended to the package __init__ in place of its 2,124 eager imports. It runs after
+# Appended to the package __init__ in place of its 2,123 eager imports. It runs after
 # publication.publish() has swapped the public module into sys.modules.
 _LAZY_ROOT_TAIL = '''
 def __fast_provider_getattr(name):
@@ -231,7 +233,6 @@ class _ProviderFinder:
     """Meta-path finder for the provider package and its ``_jsii`` module only."""
 
     def __init__(self, package_dir: Path, root_code: str, jsii_code: str, jsii_globals: dict) -> None:
-        self._package_dir = package_dir
         self._modules = {
             PACKAGE: (package_dir / "__init__.py", root_code, {}, [str(package_dir)]),
             f"{PACKAGE}._jsii": (
