@@ -1,0 +1,64 @@
+"""Terraform and Kubernetes agree: every IAM role ARN under gitops_out/<env>/ is a role that env's stack
+creates, a ServiceAccount's role trusts exactly that ServiceAccount, and every service role is used."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from infra_support import resources
+
+from catalog import Catalog, naming
+
+ROOT = Path(__file__).resolve().parent.parent
+ROLE_ARN = re.compile(r"arn:aws:iam::(\d{12}):role/([\w+=,.@-]+)")
+ENVS = ("dev", "staging", "prod")
+
+
+def manifests(env_name: str) -> list[dict[str, Any]]:
+    folder = ROOT / "gitops_out" / env_name
+    assert folder.is_dir(), f"{folder} missing: run `make synth` (gitops_out/ is committed)"
+    return [doc for path in sorted(folder.rglob("*.yaml"))
+            for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if isinstance(doc, dict)]
+
+
+def stack_roles(infra, catalog: Catalog, env_name: str) -> dict[str, dict[str, Any]]:
+    data = infra.json(naming.stack_name(catalog.environments[env_name]))
+    return {role["name"]: role for role in resources(data, "aws_iam_role").values()}
+
+
+@pytest.mark.parametrize("env_name", ENVS)
+def test_every_role_arn_in_gitops_out_is_created_by_the_stack(infra, catalog: Catalog, env_name: str) -> None:
+    env = catalog.environments[env_name]
+    roles = stack_roles(infra, catalog, env_name)
+    text = yaml.safe_dump_all(manifests(env_name))
+    referenced = set(ROLE_ARN.findall(text))
+    assert referenced, "no IRSA role ARNs found under gitops_out/"
+    for account, role_name in referenced:
+        assert account == env.account_id, f"{role_name}: account {account}, expected {env.account_id}"
+        assert role_name in roles, f"gitops_out/{env_name} uses {role_name}, which the stack does not create"
+
+
+@pytest.mark.parametrize("env_name", ENVS)
+def test_service_accounts_and_service_roles_pair_up(infra, catalog: Catalog, env_name: str) -> None:
+    env = catalog.environments[env_name]
+    roles = stack_roles(infra, catalog, env_name)
+    used: set[str] = set()
+    for doc in manifests(env_name):
+        if doc.get("kind") != "ServiceAccount":
+            continue
+        arn = (doc["metadata"].get("annotations") or {}).get("eks.amazonaws.com/role-arn")
+        if not arn:
+            continue
+        role_name = arn.rsplit("/", 1)[-1]
+        namespace, name = doc["metadata"]["namespace"], doc["metadata"]["name"]
+        (statement,) = json.loads(roles[role_name]["assume_role_policy"])["Statement"]
+        subjects = [v for k, v in statement["Condition"]["StringEquals"].items() if k.endswith(":sub")]
+        assert subjects == [f"system:serviceaccount:{namespace}:{name}"], role_name
+        used.add(role_name)
+    service_roles = {naming.service_role_name(env, s) for s in env.services.values()}
+    assert service_roles <= used, f"service roles no ServiceAccount uses: {sorted(service_roles - used)}"
