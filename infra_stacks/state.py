@@ -22,7 +22,16 @@ from infra_stacks.bucket import SecureBucket
 from infra_stacks.kms import CustomerKey
 from infra_stacks.provider import aws_provider
 
-__all__ = ["StateBootstrapStack", "configure_backend", "state_key_alias"]
+__all__ = ["StateBootstrapStack", "configure_backend", "local_backend", "state_key_alias"]
+
+
+def local_backend(stack: TerraformStack, name: str) -> LocalBackend:
+    """State at the project root, outside the output folder (which every synth replaces).
+
+    Relative to where Terraform runs (<outdir>/stacks/<stack>/), so the output does not depend
+    on the checkout's absolute path.
+    """
+    return LocalBackend(stack, path=f"../../../terraform.{name}.tfstate")
 
 
 def state_key_alias(env: Environment) -> str:
@@ -35,7 +44,7 @@ class StateBootstrapStack(TerraformStack):
     def __init__(self, scope: Construct, *, env: Environment) -> None:
         super().__init__(scope, naming.state_stack_name(env))
         aws_provider(self, env)
-        LocalBackend(self)
+        local_backend(self, naming.state_stack_name(env))
         key = CustomerKey(self, "key", env=env, alias=state_key_alias(env),
                           description=f"{naming.stack_name(env)} Terraform state")
         SecureBucket(self, "bucket", name=naming.state_bucket_name(env), key_arn=key.arn, expire_days=None,
@@ -55,7 +64,7 @@ class StateBootstrapStack(TerraformStack):
 def configure_backend(stack: TerraformStack, env: Environment, *, local: bool) -> None:
     """S3 + DynamoDB locking by default; `local` (tests, trials) keeps state beside the stack."""
     if local:
-        LocalBackend(stack)
+        local_backend(stack, naming.stack_name(env))
         return
     S3Backend(
         stack,

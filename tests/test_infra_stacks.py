@@ -83,7 +83,7 @@ def test_local_backend_flag(catalog: Catalog, infra) -> None:
 
     local = EnvironmentStack(App(), env=catalog.environments["dev"], local_backend=True)
     backend = json.loads(Testing.synth(local))["terraform"]["backend"]
-    assert list(backend) == ["local"]
+    assert backend == {"local": {"path": "../../../terraform.payledger-dev.tfstate"}}
 
 
 def test_bootstrap_creates_the_backend_it_names(infra, catalog: Catalog) -> None:
@@ -94,7 +94,7 @@ def test_bootstrap_creates_the_backend_it_names(infra, catalog: Catalog) -> None
     assert table["hash_key"] == "LockID"
     assert table["point_in_time_recovery"]["enabled"] is True
     assert table["server_side_encryption"]["enabled"] is True
-    assert list(data["terraform"]["backend"]) == ["local"]
+    assert data["terraform"]["backend"] == {"local": {"path": "../../../terraform.payledger-prod-state.tfstate"}}
 
 
 # --- encryption ---------------------------------------------------------------------------------
