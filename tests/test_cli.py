@@ -182,8 +182,8 @@ def edit_yaml(path: Path, change) -> None:
          lambda m: m["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGet"].update(port=9999),
          "readinessProbe port 9999 is not a container port"),
         ("prod/services/billing-service/deployment-billing-service.yaml",
-         lambda m: m["spec"]["template"]["spec"]["containers"][0].update(imagePullPolicy="Sometimes"),
-         "imagePullPolicy"),
+         lambda m: m["spec"]["template"]["spec"]["containers"][0]["ports"][0].update(containerPort="4003"),
+         "containerPort: '4003' is not of type 'integer'"),
         ("prod/services/billing-service/deployment-billing-service.yaml",
          lambda m: m["spec"]["template"]["spec"]["containers"][0].update(colour="red"), "colour"),
         ("prod/services/billing-service/service-billing-service.yaml",
@@ -196,7 +196,7 @@ def edit_yaml(path: Path, change) -> None:
         ("prod/services/billing-service/service-billing-service.yaml",
          lambda m: m["spec"].update(selector={"app.kubernetes.io/name": "billing"}), "no Service selects its pods"),
     ],
-    ids=["replicas", "probe-port", "enum", "unknown-field", "target-port", "pdb", "removed-api", "selector"],
+    ids=["replicas", "probe-port", "wrong-type", "unknown-field", "target-port", "pdb", "removed-api", "selector"],
 )
 def test_validate_catches_broken_objects(
     copy: Path, relative: str, change, expected: str, capsys: pytest.CaptureFixture[str]
