@@ -1,8 +1,8 @@
 """Checks the committed GitOps tree the way a cluster and Argo CD will see it.
 
 Built-in kinds are validated strictly against the Kubernetes schemas of the catalog's version
-(kubernetes-validate's library; a built-in API with no schema, e.g. a removed beta, is an error,
-not a warning); custom resources strictly against their CRDs' openAPIV3Schema; then the
+(kubernetes-validate's schemas and lookup; a built-in API with no schema, e.g. a removed beta, is
+an error, not a warning); custom resources strictly against their CRDs' openAPIV3Schema; then the
 invariants no schema can express: every Deployment has its Service, HPA, PDB, ServiceAccount and
 NetworkPolicy, selectors match, ports exist, disruption is possible, Argo CD paths exist.
 """
@@ -10,6 +10,8 @@ NetworkPolicy, selectors match, ports exist, disruption is possible, Argo CD pat
 from __future__ import annotations
 
 import copy
+import functools
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import kubernetes_validate
+import referencing
 import yaml
-from kubernetes_validate.utils import SchemaNotFoundError, ValidationError
+from kubernetes_validate.utils import all_versions, major_minor, schema_contents
 
 __all__ = ["CrdSchemas", "Finding", "validate_tree"]
 
@@ -64,7 +66,7 @@ class CrdSchemas:
         self.validators: dict[tuple[str, str], jsonschema.Draft7Validator] = {}
         self.groups: set[str] = set()
         for path in sorted(crd_dir.glob("*.yaml")):
-            for crd in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            for crd in yaml.load_all(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader):
                 if not crd or crd.get("kind") != "CustomResourceDefinition":
                     continue
                 spec = crd["spec"]
@@ -80,12 +82,35 @@ class CrdSchemas:
     def errors(self, manifest: dict[str, Any]) -> list[str] | None:
         """Schema errors, or None when no CRD serves this apiVersion/kind."""
         validator = self.validators.get((manifest.get("apiVersion"), manifest.get("kind")))
-        if validator is None:
-            return None
-        return sorted(
-            f"{'.'.join(str(p) for p in error.absolute_path) or '(root)'}: {error.message}"
-            for error in validator.iter_errors(manifest)
-        )
+        return None if validator is None else _messages(validator, manifest)
+
+
+def _messages(validator: jsonschema.protocols.Validator, manifest: dict[str, Any]) -> list[str]:
+    """Every schema error, as `field.path: message`."""
+    return sorted(
+        f"{'.'.join(str(p) for p in error.absolute_path) or '(root)'}: {error.message}"
+        for error in validator.iter_errors(manifest)
+    )
+
+
+@functools.cache
+def _builtin_validator(version: str, api_version: str, kind: str) -> jsonschema.Draft202012Validator | None:
+    """kubernetes-validate's strict schema for one kind, compiled once, or None if the API is not served.
+
+    Its `validate()` re-reads ~1 MB of definitions per object and stops at the first error; this
+    keeps its schemas and lookup rules and reports every error.
+    """
+    schema_version = [v for v in all_versions() if major_minor(v) <= version][-1]
+    folder = f"kubernetes-json-schema/v{schema_version}-local-strict"
+    group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    try:
+        schema = schema_contents(f"{folder}/{kind.lower()}-{group_version}.json", version)
+    except FileNotFoundError:
+        return None
+    definitions = schema_contents(f"{folder}/_definitions.json", version)
+    registry = referencing.Resource.from_contents(schema) @ referencing.Registry()
+    registry = referencing.Resource.from_contents(definitions) @ registry
+    return jsonschema.Draft202012Validator(schema, registry=registry)
 
 
 def _is_builtin(api_version: str) -> bool:
@@ -96,7 +121,7 @@ def _is_builtin(api_version: str) -> bool:
 def _load(root: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     for path in sorted(root.rglob("*.yaml")):
         relative = path.relative_to(root.parent).as_posix()
-        for document in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+        for document in yaml.load_all(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader):
             if document is not None:
                 yield relative, document
 
@@ -117,14 +142,12 @@ def validate_tree(
         api_version = str(manifest.get("apiVersion", ""))
         if _is_builtin(api_version):
             report.builtin_checked += 1
-            try:
-                kubernetes_validate.validate(manifest, f"{version}.0", strict=True)
-            except SchemaNotFoundError:
+            validator = _builtin_validator(version, api_version, str(manifest.get("kind")))
+            if validator is None:
                 served = f"{api_version} {manifest.get('kind')} is not served by Kubernetes {version}"
                 report.findings.append(Finding(file, subject, served))
-            except ValidationError as error:
-                where = ".".join(str(p) for p in error.path) or "(root)"
-                report.findings.append(Finding(file, subject, f"{where}: {error.message}"))
+                continue
+            report.findings.extend(Finding(file, subject, message) for message in _messages(validator, manifest))
             continue
         errors = crds.errors(manifest) if crds else None
         if errors is None:
