@@ -34,6 +34,8 @@ BURN_RATE_ALERTS = (
 P99_LATENCY_SECONDS = 1.0
 ERROR_RATIO_WARNING = 0.05
 REFRESH_INTERVAL = "1h"
+# Every alert links its section of the runbooks in this repository (docs/runbooks.md).
+RUNBOOKS = "docs/runbooks.md"
 SCRAPE_INTERVAL = "30s"
 # Secrets Manager JSON keys the Terraform side writes, mapped to the variables the service reads.
 CONNECTION_KEYS = {
@@ -56,6 +58,8 @@ class ServiceExtras(Construct):
         self.env, self.service = env, service
         self.labels = standard_labels(name=service.name, component=COMPONENT, version=catalog.project.image_tag)
         self.selector = f'namespace="{service.namespace}", job="{service.name}"'
+        project = catalog.project
+        self.runbooks = f"{project.gitops_repo_url.removesuffix('.git')}/blob/{project.gitops_revision}/{RUNBOOKS}"
         manifests = []
         if service.vault_secrets:
             manifests.append(self._vault_secret())
@@ -143,6 +147,7 @@ class ServiceExtras(Construct):
             "annotations": {
                 "summary": f"{service.name} is burning its {SLO_TARGET:.1%} availability budget {rate}x too fast",
                 "description": f"5xx ratio over {long} and {short} is above {rate} x {ERROR_BUDGET:.3f}.",
+                "runbook_url": f"{self.runbooks}#error-budget-burn",
             },
         } for long, short, rate, wait, severity in BURN_RATE_ALERTS]
         latency = (f"histogram_quantile(0.99, sum by (le) "
@@ -150,12 +155,14 @@ class ServiceExtras(Construct):
         symptoms = [
             {"alert": f"{_camel(service.name)}HighLatencyP99", "expr": latency, "for": "10m",
              "labels": {"severity": "warning", "service": service.name},
-             "annotations": {"summary": f"{service.name} p99 latency above {P99_LATENCY_SECONDS}s for 10 minutes"}},
+             "annotations": {"summary": f"{service.name} p99 latency above {P99_LATENCY_SECONDS}s for 10 minutes",
+                             "runbook_url": f"{self.runbooks}#high-latency-p99"}},
             {"alert": f"{_camel(service.name)}HighErrorRate",
              "expr": f"slo:http_error_ratio:rate5m{{{self.selector}}} > {ERROR_RATIO_WARNING}", "for": "5m",
              "labels": {"severity": "warning", "service": service.name},
              "annotations": {"summary": f"{service.name} answers more than {ERROR_RATIO_WARNING:.0%} "
-                                        f"of requests with 5xx"}},
+                                        f"of requests with 5xx",
+                             "runbook_url": f"{self.runbooks}#high-error-rate"}},
         ]
         return {
             "apiVersion": "monitoring.coreos.com/v1",

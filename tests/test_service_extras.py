@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import cdk8s
@@ -146,6 +147,19 @@ def test_latency_and_error_rate_alerts(rendered) -> None:
     by_name = {a["alert"]: a for a in alerts}
     assert "histogram_quantile(0.99" in by_name["ApiGatewayHighLatencyP99"]["expr"]
     assert by_name["ApiGatewayHighErrorRate"]["expr"].endswith("> 0.05")
+
+
+def test_every_alert_links_an_existing_runbook_section(rendered) -> None:
+    """runbook_url points at docs/runbooks.md in the GitOps repo, at a heading that exists."""
+    root = Path(__file__).resolve().parent.parent
+    headings = {line[3:].strip() for line in (root / "docs/runbooks.md").read_text().splitlines()
+                if line.startswith("## ")}
+    _, alerts = _rules(rendered[("prod", "api-gateway")], "api-gateway")
+    assert alerts
+    for alert in alerts:
+        url = alert["annotations"]["runbook_url"]
+        assert url.startswith("https://github.com/payledger/payledger-infrastructure/blob/main/docs/runbooks.md#")
+        assert url.partition("#")[2] in headings, url
 
 
 @pytest.mark.parametrize("env_name", ENVS)
