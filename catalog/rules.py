@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
+from catalog.graph import DependencyError, depths
 from catalog.models import Environment
 
 if TYPE_CHECKING:
@@ -60,50 +61,21 @@ def _services(catalog: Catalog, env: Environment) -> Iterator[Finding]:
                           f"{scaling.min} replicas, so node drains would hang", env.name)
         if service.gpu.enabled and env.node_groups.gpu.max < 1:
             yield Finding((*at, "gpu", "enabled"), "GPU scheduling needs a gpu node group with max >= 1", env.name)
-    cycle = _find_cycle(env)
-    if cycle:
-        yield Finding(("services", cycle[0], "depends_on", "services"),
-                      f"dependency cycle: {' -> '.join(cycle)}", env.name)
-
-
-def _find_cycle(env: Environment) -> list[str] | None:
-    """A dependency cycle as a path that returns to its start, or None."""
-    state: dict[str, str] = {}
-
-    def visit(name: str, trail: list[str]) -> list[str] | None:
-        state[name] = "open"
-        for dependency in env.services[name].depends_on.services:
-            if dependency not in env.services:
-                continue
-            if state.get(dependency) == "open":
-                return [*trail[trail.index(dependency):], dependency] if dependency in trail else [name, dependency]
-            if dependency not in state and (found := visit(dependency, [*trail, dependency])):
-                return found
-        state[name] = "done"
-        return None
-
-    for name in sorted(env.services):
-        if name not in state and (found := visit(name, [name])):
-            return found
-    return None
+    try:
+        dependency_order(env)
+    except DependencyError as error:
+        yield Finding(("services", error.cycle[0], "depends_on", "services"), str(error), env.name)
 
 
 def dependency_order(env: Environment) -> dict[str, int]:
-    """Depth of each service in the dependency graph: 0 depends on nothing, n after depth n-1.
+    """Depth of each service among its dependencies: 0 depends on nothing, depth n syncs after n-1.
 
-    Callers use it for sync waves; the catalog is validated acyclic before anyone asks.
+    Unknown and self dependencies are reported on their own (above), so they are left out here.
     """
-    depth: dict[str, int] = {}
-
-    def of(name: str) -> int:
-        if name not in depth:
-            deps = [d for d in env.services[name].depends_on.services if d in env.services]
-            depth[name] = 1 + max(map(of, deps)) if deps else 0
-        return depth[name]
-
-    for name in env.services:
-        of(name)
-    return depth
+    return depths({
+        name: tuple(d for d in service.depends_on.services if d in env.services and d != name)
+        for name, service in env.services.items()
+    })
 
 
 def _zones(env: Environment) -> Iterator[Finding]:

@@ -20,9 +20,10 @@ from typing import Any
 from constructs import Construct
 
 from catalog import Catalog, Environment
+from catalog.graph import depths
 from catalog.rules import dependency_order
 from k8s_charts import cluster_objects, namespaces
-from k8s_charts.addons import ADDONS, Addon, sync_waves
+from k8s_charts.addons import ADDONS, Addon
 from k8s_charts.manifest import FolderChart, emit, standard_labels
 
 __all__ = [
@@ -92,7 +93,7 @@ class ArgoAppsChart(FolderChart):
         self.catalog, self.env = catalog, env
         self.repo = catalog.project.gitops_repo_url
         self.revision = catalog.project.gitops_revision
-        waves = sync_waves(application_graph())
+        waves = depths(application_graph())
         manifests = [*self._projects(), self._root()]
         manifests += [self._folder_app(CLUSTER_APP, namespaces.FOLDER, waves[CLUSTER_APP])]
         manifests += [self._addon_app(addon, waves[name]) for name, addon in ADDONS.items()]

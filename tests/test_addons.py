@@ -12,8 +12,7 @@ import pytest
 
 from catalog import Catalog, naming
 from k8s_charts import addons
-from k8s_charts.addons import ADDONS, DependencyError, kube_prometheus_stack, loki, tempo
-from k8s_charts.addons.base import sync_waves
+from k8s_charts.addons import ADDONS, kube_prometheus_stack, loki, tempo
 from k8s_charts.service import TEMPO_ENDPOINT
 
 ENVS = ("dev", "staging", "prod")
@@ -125,17 +124,3 @@ def test_prometheus_and_grafana_select_from_every_namespace(catalog: Catalog) ->
 def test_services_export_traces_to_the_tempo_release() -> None:
     assert f"http://{tempo.OTLP_GRPC_HOST}" == TEMPO_ENDPOINT
     assert tempo.ADDON.name == "tempo" and tempo.NAMESPACE == "observability"
-
-
-def test_sync_waves_are_topological_depths() -> None:
-    assert sync_waves({"a": (), "b": ("a",), "c": ("a", "b"), "d": ()}) == {"a": 0, "b": 1, "c": 2, "d": 0}
-
-
-def test_missing_dependency_fails_loudly() -> None:
-    with pytest.raises(DependencyError, match="'loki' depends on 'prometheus', which is not declared"):
-        sync_waves({"loki": ("prometheus",)})
-
-
-def test_dependency_cycle_is_named() -> None:
-    with pytest.raises(DependencyError, match=r"dependency cycle: a -> b -> c -> a"):
-        sync_waves({"a": ("b",), "b": ("c",), "c": ("a",)})

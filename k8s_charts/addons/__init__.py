@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from catalog.graph import depths
 from k8s_charts.addons import (
     cert_manager,
     external_secrets,
@@ -10,13 +11,13 @@ from k8s_charts.addons import (
     loki,
     tempo,
 )
-from k8s_charts.addons.base import Addon, DependencyError, sync_waves
+from k8s_charts.addons.base import Addon
 
-__all__ = ["ADDONS", "Addon", "DependencyError", "sync_waves"]
+__all__ = ["ADDONS", "Addon"]
 
 ADDONS: dict[str, Addon] = {
     module.ADDON.name: module.ADDON
     for module in (kube_prometheus_stack, cert_manager, external_secrets, ingress_nginx, loki, tempo)
 }
 # Fail at import, not at sync time, when a module names an add-on that does not exist.
-sync_waves({name: addon.depends_on for name, addon in ADDONS.items()})
+depths({name: addon.depends_on for name, addon in ADDONS.items()})

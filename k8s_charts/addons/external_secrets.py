@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalog import Environment, naming
-from k8s_charts.addons.base import Addon, irsa_annotations
+from k8s_charts.addons.base import Addon, irsa_service_account
 
 __all__ = ["ADDON", "values"]
 
@@ -24,18 +24,13 @@ RESOURCES = {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "5
 
 
 def values(env: Environment) -> dict[str, Any]:
-    account = naming.ADDON_SERVICE_ACCOUNTS[NAME]
     replicas = env.addon_replicas
     return {
         "installCRDs": True,
         "replicaCount": replicas,
         "podDisruptionBudget": {"enabled": replicas > 1},
         "resources": RESOURCES,
-        "serviceAccount": {
-            "create": True,
-            "name": account.name,
-            "annotations": irsa_annotations(naming.role_arn(env, naming.addon_role_name(env, NAME))),
-        },
+        "serviceAccount": irsa_service_account(env, NAME),
         "webhook": {"replicaCount": replicas},
         "certController": {"replicaCount": replicas},
         "serviceMonitor": {"enabled": True},

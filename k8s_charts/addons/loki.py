@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalog import Environment, naming
-from k8s_charts.addons.base import Addon, irsa_annotations
+from k8s_charts.addons.base import Addon, irsa_service_account
 
 __all__ = ["ADDON", "GATEWAY_HOST", "values"]
 
@@ -24,7 +24,6 @@ RESOURCES = {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "
 
 
 def values(env: Environment) -> dict[str, Any]:
-    account = naming.ADDON_SERVICE_ACCOUNTS[NAME]
     bucket = naming.bucket_name(env, "loki")
     replicas = env.addon_replicas
     return {
@@ -48,11 +47,7 @@ def values(env: Environment) -> dict[str, Any]:
                 "s3": {"region": env.region},
             },
         },
-        "serviceAccount": {
-            "create": True,
-            "name": account.name,
-            "annotations": irsa_annotations(naming.role_arn(env, naming.addon_role_name(env, NAME))),
-        },
+        "serviceAccount": irsa_service_account(env, NAME),
         "write": {"replicas": replicas, "resources": RESOURCES},
         "read": {"replicas": replicas, "resources": RESOURCES},
         "backend": {"replicas": replicas, "resources": RESOURCES},

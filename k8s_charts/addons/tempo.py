@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalog import Environment, naming
-from k8s_charts.addons.base import Addon, irsa_annotations
+from k8s_charts.addons.base import Addon, irsa_service_account
 
 __all__ = ["ADDON", "OTLP_GRPC_HOST", "QUERY_HOST", "values"]
 
@@ -26,7 +26,6 @@ RESOURCES = {"requests": {"cpu": "200m", "memory": "512Mi"}, "limits": {"cpu": "
 
 
 def values(env: Environment) -> dict[str, Any]:
-    account = naming.ADDON_SERVICE_ACCOUNTS[NAME]
     return {
         "replicas": env.addon_replicas,
         "tempo": {
@@ -44,11 +43,7 @@ def values(env: Environment) -> dict[str, Any]:
             },
             "receivers": {"otlp": {"protocols": {"grpc": {"endpoint": "0.0.0.0:4317"}}}},
         },
-        "serviceAccount": {
-            "create": True,
-            "name": account.name,
-            "annotations": irsa_annotations(naming.role_arn(env, naming.addon_role_name(env, NAME))),
-        },
+        "serviceAccount": irsa_service_account(env, NAME),
         "serviceMonitor": {"enabled": True},
     }
 
