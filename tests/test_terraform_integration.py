@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 import pytest
@@ -65,24 +66,37 @@ def cli_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def init_validate_plan(source: Path, workdir: Path, cli_config: Path) -> str:
+    """Validate a copy of the stack as synthesized, then plan it offline with the override; return the plan."""
+    shutil.copytree(source, workdir)
+    terraform(workdir, cli_config, "init", "-backend=false", "-input=false")
+    terraform(workdir, cli_config, "validate")  # the output exactly as synthesized
+    (workdir / "offline_override.tf.json").write_text(json.dumps(PLAN_OVERRIDE))
+    terraform(workdir, cli_config, "init", "-input=false")
+    return terraform(workdir, cli_config, "plan", "-input=false", "-lock=false", "-refresh=false").stdout
+
+
+@pytest.fixture(scope="module")
+def plans(infra, cli_config: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Future[str]]:
+    """Every stack through Terraform, two at a time: each run is one CPU-bound provider process."""
+    workdir = tmp_path_factory.mktemp("plans")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {name: pool.submit(init_validate_plan, infra.outdir / "stacks" / name, workdir / name, cli_config)
+                   for name in STACKS}
+        wait(futures.values())
+    return futures
+
+
 @needs_terraform
 @pytest.mark.parametrize("stack_name", STACKS)
-def test_init_validate_and_offline_plan(infra, cli_config: Path, tmp_path: Path, stack_name: str) -> None:
+def test_init_validate_and_offline_plan(infra, plans: dict[str, Future[str]], stack_name: str) -> None:
     source = infra.outdir / "stacks" / stack_name
     assert (source / "cdk.tf.json").is_file()
-
-    plan_dir = tmp_path / stack_name
-    shutil.copytree(source, plan_dir)
-    terraform(plan_dir, cli_config, "init", "-backend=false", "-input=false")
-    terraform(plan_dir, cli_config, "validate")  # the output exactly as synthesized
-
-    (plan_dir / "offline_override.tf.json").write_text(json.dumps(PLAN_OVERRIDE))
-    terraform(plan_dir, cli_config, "init", "-input=false")
-    result = terraform(plan_dir, cli_config, "plan", "-input=false", "-lock=false", "-refresh=false")
-    summary = re.search(r"Plan: (\d+) to add, (\d+) to change, (\d+) to destroy", result.stdout)
-    assert summary, result.stdout[-2000:]
+    plan = plans[stack_name].result()
+    summary = re.search(r"Plan: (\d+) to add, (\d+) to change, (\d+) to destroy", plan)
+    assert summary, plan[-2000:]
     assert int(summary.group(1)) > 0 and summary.group(2, 3) == ("0", "0")
-    assert "Warning:" not in result.stdout, result.stdout
+    assert "Warning:" not in plan, plan
     assert not (source / "offline_override.tf.json").exists(), "override leaked into the synthesized output"
 
 
