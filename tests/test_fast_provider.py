@@ -31,6 +31,12 @@ if mode == "fallback":  # pretend the installed provider is not the one the fast
     real_version = importlib.metadata.version
     importlib.metadata.version = lambda d: "0.0.0" if d == "cdktf-cdktf-provider-aws" else real_version(d)
 from synthesis import fast_provider
+if mode == "bad-kernel":  # a direct kernel entry that dies at once: jsii's own entry must take over
+    import pathlib, tempfile
+    broken = pathlib.Path(tempfile.mkdtemp())
+    (broken / "bin").mkdir()
+    (broken / "bin" / "jsii-runtime.js").write_text("process.exit(3);")
+    fast_provider._runtime_entry = lambda: broken
 fast_provider.enable()
 if mode == "fallback":
     importlib.metadata.version = real_version
@@ -92,14 +98,26 @@ app = App(outdir=sys.argv[1])
 Demo(app, "demo")
 app.synth()
 
+# the Kubernetes side goes through the same kernel and bindings
+import pathlib
+from cdk8s import ApiObject, App as K8sApp, Chart, JsonPatch
+k8s = K8sApp()
+chart = Chart(k8s, "demo", disable_resource_name_hashes=True)
+for n in range(5):
+    obj = ApiObject(chart, f"cm-{n}", api_version="v1", kind="ConfigMap", metadata={"name": f"cm-{n}"})
+    obj.add_json_patch(JsonPatch.add("/data", {"n": str(n), "multi": "a\nb"}))
+pathlib.Path(sys.argv[1], "k8s.json").write_text(json.dumps(chart.to_json(), sort_keys=True))
+
 # A type the kernel may hand back from a module nobody imported: jsii must find its class.
-from jsii import _reference_map
+from jsii import _reference_map, _runtime as jsii_runtime
 resolved = _reference_map._try_import_type_module("@cdktf/provider-aws.s3ControlBucket.S3ControlBucket")
 print(json.dumps({
     "enabled": fast_provider.is_enabled(),
     "loaded": sum(1 for m in sys.modules if m.startswith("cdktf_cdktf_provider_aws.") and m.count(".") == 1
                   and not m.startswith("cdktf_cdktf_provider_aws._")),
     "lazily_resolved": resolved and "@cdktf/provider-aws.s3ControlBucket.S3ControlBucket" in _reference_map._types,
+    "direct_kernel": any("jsii-runtime-" in a for a in jsii_runtime.kernel.provider._process._process.args),
+    "unchecked": type(sys.modules["cdktf"].__spec__.loader).__name__ == "_UncheckedLoader",
 }))
 """
 
@@ -127,17 +145,30 @@ def test_fast_path_output_is_byte_identical_to_the_fallback(tmp_path: Path) -> N
     slow_info, slow_files, slow_err = _synth(tmp_path, "fallback")
 
     # the fast run really took the fast path, and the other really did not
-    assert fast_info == {"enabled": True, "loaded": fast_info["loaded"], "lazily_resolved": True}
+    expected = {"enabled": True, "lazily_resolved": True, "direct_kernel": True, "unchecked": True}
+    assert fast_info == {**expected, "loaded": fast_info["loaded"]}
     assert fast_info["loaded"] < 30, "the fast path imported more provider modules than the stack uses"
     assert "fast provider loading disabled" not in fast_err
     assert slow_info["enabled"] is False and slow_info["loaded"] == ALL_SUBMODULES
+    assert slow_info["direct_kernel"] is False and slow_info["unchecked"] is False
     warnings = [line for line in slow_err.splitlines() if "fast provider loading disabled" in line]
     assert len(warnings) == 1 and "0.0.0" in warnings[0]
 
     assert "stacks/demo/cdk.tf.json" in fast_files
     resources = json.loads(fast_files["stacks/demo/cdk.tf.json"])["resource"]
     assert sum(len(r) for r in resources.values()) == 38
+    assert len(json.loads(fast_files["k8s.json"])) == 5
     assert fast_files == slow_files
+
+
+def test_a_direct_kernel_that_does_not_start_falls_back_to_jsiis_entry(tmp_path: Path) -> None:
+    info, files, err = _synth(tmp_path, "bad-kernel")
+    reference = _synth(tmp_path, "fast")[1]
+    assert info["enabled"] is True and info["direct_kernel"] is False
+    warnings = [line for line in err.splitlines() if "fast provider loading disabled" in line]
+    assert len(warnings) == 1 and "direct kernel did not start" in warnings[0]
+    assert "Exception ignored" not in err, "the failed kernel's exit hook still ran"
+    assert files == reference
 
 
 def test_a_tarball_the_kernel_refuses_falls_back_to_the_shipped_one(tmp_path: Path) -> None:
@@ -174,7 +205,9 @@ def test_a_tarball_the_kernel_refuses_falls_back_to_the_shipped_one(tmp_path: Pa
 def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """enable() may run in this process without leaving a finder behind; cache goes to tmp."""
     monkeypatch.setattr(fast_provider, "_enabled", False)
-    monkeypatch.setattr(sys, "meta_path", list(sys.meta_path))
+    # without a finder an earlier in-process enable() (main.synth in other tests) left behind
+    kept = [f for f in sys.meta_path if not isinstance(f, fast_provider._ProviderFinder)]
+    monkeypatch.setattr(sys, "meta_path", kept)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("PAYLEDGER_FAST_PROVIDER", raising=False)
     monkeypatch.delitem(sys.modules, fast_provider.PACKAGE, raising=False)  # restored afterwards
@@ -330,3 +363,33 @@ def test_lazy_index_maps_js_names_onto_python_modules() -> None:
     assert b"require(path)" in code and b'require("./vpc")' not in code
     with pytest.raises(fast_provider.LayoutError):
         fast_provider._lazy_index(source, {"s3_control_bucket", "vpc"})  # a Python module without JS
+
+
+# --------------------------------------------------------------------------- unchecked bindings
+
+
+def test_bindings_are_compiled_without_debug_checks_and_cached(isolated) -> None:
+    source = isolated / "binding.py"
+    source.write_text("checked = []\nif __debug__:\n    checked.append(1)\nassert False, 'asserts go too'\n")
+    loader = fast_provider._UncheckedLoader("cdktf.fake_binding", str(source))
+    namespace: dict = {}
+    exec(loader.get_code("cdktf.fake_binding"), namespace)
+    assert namespace["checked"] == []
+    cached = list(fast_provider._bytecode_dir().iterdir())
+    assert len(cached) == 1 and cached[0].name.startswith("cdktf.fake_binding-")
+
+    exec(loader.get_code("cdktf.fake_binding"), namespace)  # served from the cache file
+    assert list(fast_provider._bytecode_dir().iterdir()) == cached
+
+    source.write_text("checked = ['changed']\n")  # a changed source gets its own entry
+    os.utime(source, ns=(1, 1))
+    exec(loader.get_code("cdktf.fake_binding"), namespace)
+    assert namespace["checked"] == ["changed"]
+    assert len(list(fast_provider._bytecode_dir().iterdir())) == 2
+
+
+def test_only_jsii_binding_packages_are_compiled_unchecked(monkeypatch) -> None:
+    finder = fast_provider._ProviderFinder(Path("/nonexistent"), "", "", {})
+    assert finder.find_spec("yaml") is None and finder.find_spec("catalog") is None
+    spec = finder.find_spec("constructs")
+    assert spec is not None and isinstance(spec.loader, fast_provider._UncheckedLoader)
