@@ -47,7 +47,10 @@ def kubernetes_files(catalog, env_names: Sequence[str]) -> dict[str, bytes]:
 
 
 def synth(catalog, args: argparse.Namespace) -> int:
+    from synthesis import fast_provider
     from synthesis.output import replace_tree
+
+    fast_provider.enable()  # before the first jsii binding is imported: it also starts the kernel
 
     env_names = args.env or list(catalog.environments)
     sides = [args.only] if args.only else list(SIDES)
@@ -57,9 +60,6 @@ def synth(catalog, args: argparse.Namespace) -> int:
         replace_tree(out, files, replaced_subdirs=env_names if args.env else None)
         progress(f"kubernetes: wrote {len(files)} files to {args.out}")
     if "terraform" in sides:
-        from synthesis import fast_provider
-
-        fast_provider.enable()
         import infra_stacks
 
         local = args.local_backend or os.environ.get("PAYLEDGER_TF_BACKEND") == "local"
@@ -80,8 +80,10 @@ def synth(catalog, args: argparse.Namespace) -> int:
 
 
 def check(catalog, args: argparse.Namespace) -> int:
+    from synthesis import fast_provider
     from synthesis.output import diff_tree, read_tree
 
+    fast_provider.enable()
     expected = kubernetes_files(catalog, list(catalog.environments))
     difference = diff_tree(expected, read_tree(Path(args.out)))
     if difference:
