@@ -32,9 +32,9 @@ if mode == "fallback":  # pretend the installed provider is not the one the fast
     importlib.metadata.version = lambda d: "0.0.0" if d == "cdktf-cdktf-provider-aws" else real_version(d)
 from synthesis import fast_provider
 if mode == "bad-kernel":  # a direct kernel entry that dies at once: jsii's own entry must take over
-    import pathlib, tempfile
-    broken = pathlib.Path(tempfile.mkdtemp())
-    (broken / "bin").mkdir()
+    import pathlib
+    broken = pathlib.Path(sys.argv[1]).parent / "broken-kernel"  # in the test's tmp_path
+    (broken / "bin").mkdir(parents=True, exist_ok=True)
     (broken / "bin" / "jsii-runtime.js").write_text("process.exit(3);")
     fast_provider._runtime_entry = lambda: broken
 fast_provider.enable()
