@@ -23,7 +23,7 @@ import referencing
 import yaml
 from kubernetes_validate.utils import all_versions, major_minor, schema_contents
 
-__all__ = ["CrdSchemas", "Finding", "validate_tree"]
+__all__ = ["CrdSchemas", "Finding", "builtin_errors", "validate_tree"]
 
 
 @dataclass(frozen=True, order=True)
@@ -113,6 +113,15 @@ def _builtin_validator(version: str, api_version: str, kind: str) -> jsonschema.
     return jsonschema.Draft202012Validator(schema, registry=registry)
 
 
+def builtin_errors(manifest: dict[str, Any], version: str) -> list[str]:
+    """Schema errors of a built-in kind in Kubernetes `version` ("1.30"); an API it does not serve is one."""
+    api_version, kind = str(manifest.get("apiVersion", "")), str(manifest.get("kind"))
+    validator = _builtin_validator(version, api_version, kind)
+    if validator is None:
+        return [f"{api_version} {kind} is not served by Kubernetes {version}"]
+    return _messages(validator, manifest)
+
+
 def _is_builtin(api_version: str) -> bool:
     group = api_version.rpartition("/")[0]
     return "." not in group or group.endswith(".k8s.io")
@@ -142,12 +151,7 @@ def validate_tree(
         api_version = str(manifest.get("apiVersion", ""))
         if _is_builtin(api_version):
             report.builtin_checked += 1
-            validator = _builtin_validator(version, api_version, str(manifest.get("kind")))
-            if validator is None:
-                served = f"{api_version} {manifest.get('kind')} is not served by Kubernetes {version}"
-                report.findings.append(Finding(file, subject, served))
-                continue
-            report.findings.extend(Finding(file, subject, message) for message in _messages(validator, manifest))
+            report.findings.extend(Finding(file, subject, message) for message in builtin_errors(manifest, version))
             continue
         errors = crds.errors(manifest) if crds else None
         if errors is None:
