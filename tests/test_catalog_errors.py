@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
+from brief import PRODUCTION
 
 import main
 
@@ -186,19 +187,6 @@ def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert capsys.readouterr().err.strip().endswith("nope.yaml: No such file or directory")
 
 
-BRIEF = {  # ARCHITECTURE.md section 1: name -> (namespace, port, HPA min, HPA max, minAvailable, metric, target)
-    "api-gateway": ("platform-core", 4000, 3, 10, 2, "cpu", 70),
-    "auth-service": ("platform-core", 4001, 3, 8, 2, "cpu", 60),
-    "tenant-service": ("platform-core", 4002, 3, 8, 2, "cpu", 60),
-    "billing-service": ("services", 4003, 3, 8, 2, "cpu", 60),
-    "metering-service": ("services", 4004, 2, 6, 1, "cpu", 60),
-    "web3-event-service": ("services", 4005, 2, 6, 1, "cpu", 60),
-    "ai-orchestrator": ("services", 4006, 2, 6, 1, "memory", 80),
-    "monitoring-service": ("services", 4007, 2, 6, 1, "cpu", 60),
-    "notification-service": ("services", 4008, 2, 6, 1, "cpu", 60),
-    "security-service": ("services", 4009, 2, 6, 1, "cpu", 60),
-    "audit-log-service": ("services", 4010, 2, 6, 1, "cpu", 60),
-}
 
 
 def test_production_resolves_to_the_brief() -> None:
@@ -210,7 +198,7 @@ def test_production_resolves_to_the_brief() -> None:
                  s.autoscaling.metric, s.autoscaling.target_utilization)
         for s in prod.services.values()
     }
-    assert resolved == BRIEF
+    assert resolved == PRODUCTION
     ai = prod.services["ai-orchestrator"]
     assert (ai.resources.limits.cpu, ai.resources.limits.memory, ai.gpu.enabled) == ("2", "4Gi", False)
 

@@ -7,6 +7,7 @@ from typing import Any
 import cdk8s
 import kubernetes_validate
 import pytest
+from brief import PRODUCTION
 
 from catalog import Catalog, Environment, Service, naming
 from catalog.models import Gpu
@@ -15,21 +16,7 @@ from k8s_charts.service import ServiceWorkload
 
 Rendered = dict[tuple[str, str], dict[str, Any]]
 ENVS = ("dev", "staging", "prod")
-# ARCHITECTURE.md section 1, with the "replicas" column read as the HPA floor.
-PROD = {
-    # name: (namespace, port, min, max, minAvailable, metric, target)
-    "api-gateway": ("platform-core", 4000, 3, 10, 2, "cpu", 70),
-    "auth-service": ("platform-core", 4001, 3, 8, 2, "cpu", 60),
-    "tenant-service": ("platform-core", 4002, 3, 8, 2, "cpu", 60),
-    "billing-service": ("services", 4003, 3, 8, 2, "cpu", 60),
-    "metering-service": ("services", 4004, 2, 6, 1, "cpu", 60),
-    "web3-event-service": ("services", 4005, 2, 6, 1, "cpu", 60),
-    "ai-orchestrator": ("services", 4006, 2, 6, 1, "memory", 80),
-    "monitoring-service": ("services", 4007, 2, 6, 1, "cpu", 60),
-    "notification-service": ("services", 4008, 2, 6, 1, "cpu", 60),
-    "security-service": ("services", 4009, 2, 6, 1, "cpu", 60),
-    "audit-log-service": ("services", 4010, 2, 6, 1, "cpu", 60),
-}
+
 
 
 def render(catalog: Catalog, env: Environment, service: Service) -> Rendered:
@@ -91,7 +78,7 @@ def test_strict_validation_can_fail(prod) -> None:
 
 def test_every_object_is_named_labelled_and_namespaced(rendered) -> None:
     for name, objects in rendered["prod"].items():
-        namespace = PROD[name][0]
+        namespace = PRODUCTION[name][0]
         assert sorted(kind for kind, _ in objects) == sorted([
             "ServiceAccount", "ConfigMap", "Deployment", "Service", "HorizontalPodAutoscaler",
             "PodDisruptionBudget", "NetworkPolicy", "NetworkPolicy"])
@@ -101,9 +88,9 @@ def test_every_object_is_named_labelled_and_namespaced(rendered) -> None:
             assert obj["metadata"]["labels"]["app.kubernetes.io/version"] == "1.0.0"
 
 
-@pytest.mark.parametrize("name", PROD)
+@pytest.mark.parametrize("name", PRODUCTION)
 def test_ports_and_service(prod, name: str) -> None:
-    port = PROD[name][1]
+    port = PRODUCTION[name][1]
     assert container(prod, name)["ports"] == [{"name": "http", "containerPort": port, "protocol": "TCP"}]
     spec = prod["Service", name]["spec"]
     assert spec["type"] == "ClusterIP"
@@ -111,9 +98,9 @@ def test_ports_and_service(prod, name: str) -> None:
     assert spec["selector"] == {"app.kubernetes.io/name": name, "app.kubernetes.io/instance": name}
 
 
-@pytest.mark.parametrize("name", PROD)
+@pytest.mark.parametrize("name", PRODUCTION)
 def test_prod_autoscaler_and_disruption_budget(prod, name: str) -> None:
-    _, _, low, high, min_available, metric, target = PROD[name]
+    _, _, low, high, min_available, metric, target = PRODUCTION[name]
     hpa = prod["HorizontalPodAutoscaler", name]["spec"]
     assert hpa["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
     assert (hpa["minReplicas"], hpa["maxReplicas"]) == (low, high)
@@ -146,7 +133,7 @@ def test_deployment_leaves_replicas_to_the_autoscaler(rendered, env_name: str) -
         assert spec["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
 
 
-@pytest.mark.parametrize("name", PROD)
+@pytest.mark.parametrize("name", PRODUCTION)
 def test_probes_hit_the_catalog_paths_on_the_http_port(prod, name: str) -> None:
     app = container(prod, name)
     for probe, path in (("readinessProbe", "/health/ready"), ("livenessProbe", "/health/live"),
@@ -155,7 +142,7 @@ def test_probes_hit_the_catalog_paths_on_the_http_port(prod, name: str) -> None:
         assert app[probe]["failureThreshold"] >= 3
 
 
-@pytest.mark.parametrize("name", PROD)
+@pytest.mark.parametrize("name", PRODUCTION)
 def test_pod_is_restricted(prod, name: str) -> None:
     spec = pod_spec(prod, name)
     assert spec["securityContext"] == {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001,
