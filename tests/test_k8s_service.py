@@ -18,7 +18,6 @@ Rendered = dict[tuple[str, str], dict[str, Any]]
 ENVS = ("dev", "staging", "prod")
 
 
-
 def render(catalog: Catalog, env: Environment, service: Service) -> Rendered:
     chart = FolderChart(cdk8s.Testing.app(), "chart", folder=f"{service.namespace}/{service.name}")
     ServiceWorkload(chart, "workload", catalog=catalog, env=env, service=service)
