@@ -183,8 +183,8 @@ def scaling(counts: list[int], runs: int, warmup: bool, tmp: Path, kustomize_run
         if not out.is_dir():
             print("    synth wrote nothing: skipping the kustomize comparison", file=sys.stderr)
             continue
-        if kubectl is None:
-            print("    kubectl not found: skipping the kustomize comparison", file=sys.stderr)
+        if kubectl is None or kustomize_runs < 1:
+            print("    kustomize comparison skipped (no kubectl, or --kustomize-runs 0)", file=sys.stderr)
             continue
         folders = write_kustomizations(out)
         script = " && ".join(f"{kubectl} kustomize {f} > /dev/null" for f in folders)
