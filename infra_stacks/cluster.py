@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -196,9 +197,13 @@ class Cluster(Construct):
                        "kms:ReEncryptFrom", "kms:ReEncryptTo"], [volume_key_arn], sid="UseVolumeKey"),
             ],
         )
-        for addon in ("vpc-cni", "kube-proxy"):
-            EksAddon(self, addon.replace("-", "_"), cluster_name=self.this.name, addon_name=addon,
-                     resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="OVERWRITE")
+        # The VPC CNI enforces NetworkPolicies only with its policy agent on; without it every
+        # policy in gitops_out/ would be accepted by the API server and silently not enforced.
+        EksAddon(self, "vpc_cni", cluster_name=self.this.name, addon_name="vpc-cni",
+                 configuration_values=json.dumps({"enableNetworkPolicy": "true"}),
+                 resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="OVERWRITE")
+        EksAddon(self, "kube_proxy", cluster_name=self.this.name, addon_name="kube-proxy",
+                 resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="OVERWRITE")
         # These run as pods, so they wait for nodes (otherwise the add-on stays DEGRADED and apply times out).
         EksAddon(self, "coredns", cluster_name=self.this.name, addon_name="coredns",
                  resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="OVERWRITE",

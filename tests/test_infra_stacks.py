@@ -286,6 +286,8 @@ def test_addons_and_node_role(stack, env, env_name: str) -> None:
     data = stack(env_name)
     addons = {a["addon_name"]: a for a in resources(data, "aws_eks_addon").values()}
     assert set(addons) == {"vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver"}
+    # the NetworkPolicies in gitops_out/ are enforced only with the VPC CNI's policy agent on
+    assert json.loads(addons["vpc-cni"]["configuration_values"]) == {"enableNetworkPolicy": "true"}
     ebs_role = naming.addon_role_name(env(env_name), "ebs-csi")
     role_key = next(k for k, r in resources(data, "aws_iam_role").items() if r["name"] == ebs_role)
     assert addons["aws-ebs-csi-driver"]["service_account_role_arn"] == f"${{aws_iam_role.{role_key}.arn}}"
