@@ -40,7 +40,7 @@ What ``enable()`` does (call it once, before anything imports the provider):
   by the user win. Node's version banner (printed by the relay) is not shown on this path.
 
 * Python bindings without runtime type checks: the jsii-generated packages (``constructs``,
-  ``cdktf``, ``cdk8s``, ``cdk8s_plus_27`` and the provider's submodules) check every argument
+  ``cdktf``, ``cdk8s`` and the provider's submodules) check every argument
   with ``typeguard`` inside ``if __debug__:`` blocks (~0.4 s of a synth). The fast path compiles
   them as ``python -O`` would (``optimize=1``: those blocks and ``assert``s are dropped,
   docstrings kept) and keeps the bytecode in the cache folder, keyed by interpreter, file path,
@@ -99,7 +99,7 @@ FORMAT = 2  # bump when the cache layout or the tarball transformation changes
 RUNTIME_FORMAT = 1  # bump when the direct kernel entry script changes
 BYTECODE_FORMAT = 1  # bump when the way bindings are compiled changes
 # jsii-generated Python bindings: compiled without their `if __debug__:` typeguard checks
-UNCHECKED_PACKAGES = frozenset({"constructs", "cdktf", "cdk8s", "cdk8s_plus_27", PACKAGE})
+UNCHECKED_PACKAGES = frozenset({"constructs", "cdktf", "cdk8s", PACKAGE})
 
 _MARKER = "# Loading modules to ensure their types are registered with the jsii runtime library"
 _SUBMODULE_IMPORT = re.compile(r"from \. import (\w+)")
