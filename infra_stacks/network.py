@@ -26,7 +26,7 @@ from catalog.naming import SubnetPlan
 from infra_stacks.logs import log_group
 from infra_stacks.policy import allow, document, service_trust
 
-__all__ = ["INTERFACE_ENDPOINTS", "Network"]
+__all__ = ["INTERFACE_ENDPOINTS", "Network", "cluster_only_security_group"]
 
 # Pods pull images and get IRSA credentials without crossing the NAT gateways.
 INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "sts", "logs")
@@ -137,3 +137,14 @@ class Network(Construct):
                         service_name=f"com.amazonaws.{env.region}.{service}", vpc_endpoint_type="Interface",
                         private_dns_enabled=True, subnet_ids=[s.id for s in private],
                         security_group_ids=[sg.id], tags={"Name": f"{name}-{service}"})
+
+
+def cluster_only_security_group(scope: Construct, *, name: str, engine: str, port: int, vpc_id: str,
+                                client_security_group_id: str) -> SecurityGroup:
+    """A data store's security group: `port` from the EKS cluster security group, nothing else."""
+    group = SecurityGroup(scope, "sg", name=name, vpc_id=vpc_id,
+                          description=f"{engine}: admits the EKS cluster security group only")
+    VpcSecurityGroupIngressRule(scope, "from_cluster", security_group_id=group.id, ip_protocol="tcp",
+                                from_port=port, to_port=port, referenced_security_group_id=client_security_group_id,
+                                description=f"{engine} from EKS nodes and pods")
+    return group

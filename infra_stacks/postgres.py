@@ -10,12 +10,11 @@ from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup, DbPara
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
-from cdktf_cdktf_provider_aws.security_group import SecurityGroup
-from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
 from catalog.models import Environment, Postgres
 from infra_stacks.logs import log_group
+from infra_stacks.network import cluster_only_security_group
 from infra_stacks.policy import service_trust
 from infra_stacks.secrets import ConnectionSecret
 
@@ -50,12 +49,8 @@ class PostgresDatabase(Construct):
         log_key_arn: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        sg = SecurityGroup(self, "sg", name=f"{name}-postgres", vpc_id=vpc_id,
-                           description="PostgreSQL: admits the EKS cluster security group only")
-        VpcSecurityGroupIngressRule(self, "from_cluster", security_group_id=sg.id, ip_protocol="tcp",
-                                    from_port=PORT, to_port=PORT,
-                                    referenced_security_group_id=client_security_group_id,
-                                    description="PostgreSQL from EKS nodes and pods")
+        sg = cluster_only_security_group(self, name=f"{name}-postgres", engine="PostgreSQL", port=PORT, vpc_id=vpc_id,
+                                         client_security_group_id=client_security_group_id)
         subnets = DbSubnetGroup(self, "subnets", name=f"{name}-postgres", subnet_ids=list(subnet_ids),
                                 description="data subnets")
         parameters = DbParameterGroup(

@@ -19,13 +19,12 @@ from cdktf_cdktf_provider_aws.elasticache_replication_group import (
 from cdktf_cdktf_provider_aws.elasticache_subnet_group import ElasticacheSubnetGroup
 from cdktf_cdktf_provider_aws.elasticache_user import ElasticacheUser, ElasticacheUserAuthenticationMode
 from cdktf_cdktf_provider_aws.elasticache_user_group import ElasticacheUserGroup
-from cdktf_cdktf_provider_aws.security_group import SecurityGroup
-from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
 from catalog import naming
 from catalog.models import Environment, Redis, Service
 from infra_stacks.logs import log_group
+from infra_stacks.network import cluster_only_security_group
 from infra_stacks.secrets import ConnectionSecret
 
 __all__ = ["ENGINE_VERSION", "PORT", "RedisCache"]
@@ -56,12 +55,8 @@ class RedisCache(Construct):
         log_key_arn: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        sg = SecurityGroup(self, "sg", name=f"{name}-redis", vpc_id=vpc_id,
-                           description="Redis: admits the EKS cluster security group only")
-        VpcSecurityGroupIngressRule(self, "from_cluster", security_group_id=sg.id, ip_protocol="tcp",
-                                    from_port=PORT, to_port=PORT,
-                                    referenced_security_group_id=client_security_group_id,
-                                    description="Redis from EKS nodes and pods")
+        sg = cluster_only_security_group(self, name=f"{name}-redis", engine="Redis", port=PORT, vpc_id=vpc_id,
+                                         client_security_group_id=client_security_group_id)
         subnets = ElasticacheSubnetGroup(self, "subnets", name=f"{name}-redis", subnet_ids=list(subnet_ids),
                                          description="data subnets")
         default = ElasticacheUser(
