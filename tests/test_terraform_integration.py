@@ -17,11 +17,11 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 import pytest
+from checkov_support import CHECKOV, failed_and_passed, skips_with_reasons
 
 ROOT = Path(__file__).resolve().parent.parent
 TERRAFORM = os.environ.get("TERRAFORM_BIN") or shutil.which("terraform")
 MIRROR = Path(os.environ.get("TF_PLUGIN_MIRROR", "/opt/tf-plugins"))
-CHECKOV = Path(os.environ.get("CHECKOV_BIN", ROOT / ".venv-checkov" / "bin" / "checkov"))
 CHECKOV_CONFIG = ROOT / "policy" / "checkov-terraform.yaml"
 STACKS = [f"payledger-{env}{suffix}" for env in ("dev", "staging", "prod") for suffix in ("", "-state")]
 
@@ -101,27 +101,11 @@ def test_init_validate_and_offline_plan(infra, plans: dict[str, Future[str]], st
 
 
 def test_checkov_skips_are_few_and_explained() -> None:
-    lines = CHECKOV_CONFIG.read_text().splitlines()
-    start = lines.index("skip-check:")
-    skips = [(i, line.strip()[2:]) for i, line in enumerate(lines) if i > start and line.strip().startswith("- ")]
-    assert 0 < len(skips) <= 5
-    for index, check in skips:
-        assert re.fullmatch(r"CKV2?_AWS_\d+", check), check
-        assert lines[index - 1].strip().startswith("#"), f"{check} has no reason above it"
+    assert 0 < len(skips_with_reasons(CHECKOV_CONFIG, r"CKV2?_AWS_\d+")) <= 5
 
 
 @pytest.mark.skipif(not CHECKOV.is_file(), reason=f"checkov not installed at {CHECKOV} (make test installs it)")
 def test_checkov_reports_no_failed_check(infra) -> None:
-    result = subprocess.run(
-        [str(CHECKOV), "-d", str(infra.outdir), "--framework", "terraform_json", "--skip-download",
-         "--config-file", str(CHECKOV_CONFIG), "-o", "json", "--quiet"],
-        text=True, capture_output=True, timeout=900, check=False, cwd=ROOT,
-    )
-    reports = json.loads(result.stdout)
-    reports = reports if isinstance(reports, list) else [reports]
-    failed = [f"{c['check_id']} {c['resource']} ({c['file_path']})"
-              for report in reports for c in report.get("results", {}).get("failed_checks", [])]
-    passed = sum(report.get("summary", {}).get("passed", 0) for report in reports)
+    failed, passed = failed_and_passed(infra.outdir, "terraform_json", CHECKOV_CONFIG)
     assert not failed, "\n".join(failed)
     assert passed > 500, "checkov scanned almost nothing: did the output folder move?"
-    assert result.returncode == 0, result.stderr[-2000:]
