@@ -7,6 +7,7 @@ rules that span several objects (unknown references, duplicate ports, CIDR overl
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from typing import Annotated, Literal
@@ -281,3 +282,15 @@ class Environment(Model):
     # Source ranges allowed to reach a public cluster API endpoint (office/VPN egress); never 0.0.0.0/0.
     cluster_public_access_cidrs: tuple[AnyCidr, ...] = ()
     route53_zone_id: Annotated[StrictStr, Field(pattern=r"^Z[A-Z0-9]{1,31}$")] | None = None
+
+    @functools.cached_property
+    def callers(self) -> dict[str, tuple[Service, ...]]:
+        """For each service, the services that depend on it, by name: the reverse of `depends_on`.
+
+        Computed once per environment, so per-service ingress rules stay linear in the services.
+        """
+        found: dict[str, list[Service]] = {name: [] for name in self.services}
+        for other in sorted(self.services.values(), key=lambda service: service.name):
+            for name in other.depends_on.services:
+                found.setdefault(name, []).append(other)
+        return {name: tuple(services) for name, services in found.items()}

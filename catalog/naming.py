@@ -6,6 +6,7 @@ path or a bucket is named once; tests/test_cross_side.py proves the two outputs 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from typing import NamedTuple
 
@@ -127,8 +128,13 @@ def subnet_plan(env: Environment) -> SubnetPlan:
     Private subnets get the large blocks because the VPC CNI gives every pod a VPC address;
     each group has room for up to eight zones.
     """
-    vpc = ipaddress.IPv4Network(env.vpc_cidr)
-    zones = len(env.availability_zones)
+    return _subnet_plan(env.vpc_cidr, len(env.availability_zones))
+
+
+@functools.cache
+def _subnet_plan(vpc_cidr: str, zones: int) -> SubnetPlan:
+    """Cached: every service's egress policy asks for the plan, and splitting networks is slow."""
+    vpc = ipaddress.IPv4Network(vpc_cidr)
     quarters = list(vpc.subnets(prefixlen_diff=2))
     private = list(quarters[0].subnets(prefixlen_diff=2)) + list(quarters[1].subnets(prefixlen_diff=2))
     public = list(quarters[2].subnets(prefixlen_diff=3))

@@ -107,8 +107,7 @@ class ServiceWorkload(Construct):
         self.selector = {key: self.labels[key] for key in SELECTOR_KEYS}
         self.image = naming.image_reference(env, service, tag)
         self.dependencies = [env.services[name] for name in sorted(service.depends_on.services)]
-        self.callers = sorted((other for other in env.services.values()
-                               if service.name in other.depends_on.services), key=lambda other: other.name)
+        self.callers = list(env.callers[service.name])
         self.secrets = [naming.kubernetes_secret_name(service, source) for source, wanted in (
             ("app", bool(service.vault_secrets)),
             ("postgres", service.depends_on.postgres),
