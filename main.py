@@ -35,11 +35,13 @@ class InputError(Exception):
 def kubernetes_files(catalog, env_names: Sequence[str]) -> dict[str, bytes]:
     """Every file of gitops_out/ for `env_names`, rendered in memory (nothing touches disk)."""
     from k8s_charts import build_environment, manifests_by_folder
+    from synthesis import fast_render
     from synthesis.output import render_folders
 
+    render = fast_render.renderer()
     files: dict[str, bytes] = {}
     for name in env_names:
-        folders = manifests_by_folder(build_environment(catalog, catalog.environments[name]))
+        folders = manifests_by_folder(build_environment(catalog, catalog.environments[name]), render)
         rendered = render_folders(folders)
         progress(f"kubernetes: {name}: {len(rendered)} objects")
         files.update({f"{name}/{path}": content for path, content in rendered.items()})

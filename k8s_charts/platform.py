@@ -9,7 +9,7 @@ from cdk8s import App
 from catalog import Catalog, Environment
 from k8s_charts.argocd import ArgoAppsChart, ServicesAppSetChart
 from k8s_charts.cluster_objects import ClusterObjectsChart
-from k8s_charts.manifest import FolderChart
+from k8s_charts.manifest import FolderChart, Renderer
 from k8s_charts.namespaces import NamespacesChart
 from k8s_charts.service import ServiceWorkload
 from k8s_charts.service_extras import ServiceExtras
@@ -36,9 +36,9 @@ def build_environment(catalog: Catalog, env: Environment) -> list[FolderChart]:
     return charts
 
 
-def manifests_by_folder(charts: list[FolderChart]) -> dict[str, list[dict[str, Any]]]:
+def manifests_by_folder(charts: list[FolderChart], render: Renderer | None = None) -> dict[str, list[dict[str, Any]]]:
     """Each chart's rendered objects under its folder (relative to gitops_out/<env>/)."""
     folders: dict[str, list[dict[str, Any]]] = {}
     for chart in charts:
-        folders.setdefault(chart.folder, []).extend(chart.to_json())
+        folders.setdefault(chart.folder, []).extend(chart.manifests(render))
     return folders
