@@ -97,6 +97,10 @@ def replace_tree(
 
     With `replaced_subdirs`, only those top-level folders are regenerated and everything else in
     `target` is carried over, so `synth --env prod` leaves dev and staging alone.
+
+    A file whose bytes are already in `target` is hard-linked into the staging folder instead of
+    written again: a re-synth usually changes few of thousands of files, and creating (then
+    deleting the old) files costs far more than linking on disks that trim freed blocks.
     """
     target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -106,18 +110,42 @@ def replace_tree(
             replaced = set(replaced_subdirs)
             for child in sorted(target.iterdir()):
                 if child.name not in replaced:
-                    copy = shutil.copytree if child.is_dir() else shutil.copy2
-                    copy(child, staging / child.name)
+                    if child.is_dir():
+                        shutil.copytree(child, staging / child.name, copy_function=_link_or_copy)
+                    else:
+                        _link_or_copy(child, staging / child.name)
+        folders: set[Path] = set()
         for relative, content in files.items():
             path = staging / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content)
+            if path.parent not in folders:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(path.parent)
+            if not _link_if_same(target / relative, path, content):
+                path.write_bytes(content)
         if fill is not None:
             fill(staging)
         _swap(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _link_if_same(existing: Path, path: Path, content: bytes) -> bool:
+    """Hard-link `existing` to `path` when it holds exactly `content`; False when it does not (or cannot)."""
+    try:
+        if existing.stat().st_size != len(content) or existing.read_bytes() != content:
+            return False
+        os.link(existing, path)
+    except OSError:
+        return False
+    return True
+
+
+def _link_or_copy(source: str | Path, destination: str | Path) -> None:
+    try:
+        os.link(source, destination)
+    except OSError:
+        shutil.copy2(source, destination)
 
 
 def _swap(staging: Path, target: Path) -> None:
