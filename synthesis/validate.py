@@ -63,26 +63,35 @@ class CrdSchemas:
     """Strict validators for every served version of the CRDs in a folder, by (apiVersion, kind)."""
 
     def __init__(self, crd_dir: Path) -> None:
-        self.validators: dict[tuple[str, str], jsonschema.Draft7Validator] = {}
-        self.groups: set[str] = set()
-        for path in sorted(crd_dir.glob("*.yaml")):
-            for crd in yaml.load_all(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader):
-                if not crd or crd.get("kind") != "CustomResourceDefinition":
-                    continue
-                spec = crd["spec"]
-                self.groups.add(spec["group"])
-                for version in spec["versions"]:
-                    if version.get("served"):
-                        schema = _strict(copy.deepcopy(version["schema"]["openAPIV3Schema"]))
-                        # the API server validates metadata itself; CRD schemas leave it open
-                        schema.setdefault("properties", {})["metadata"] = {"type": "object"}
-                        key = (f"{spec['group']}/{version['name']}", spec["names"]["kind"])
-                        self.validators[key] = jsonschema.Draft7Validator(schema)
+        files = sorted(crd_dir.glob("*.yaml"))
+        state = tuple((path.name, path.stat().st_mtime_ns, path.stat().st_size) for path in files)
+        self.validators = _compile_crds(crd_dir.resolve(), state)
 
     def errors(self, manifest: dict[str, Any]) -> list[str] | None:
         """Schema errors, or None when no CRD serves this apiVersion/kind."""
         validator = self.validators.get((manifest.get("apiVersion"), manifest.get("kind")))
         return None if validator is None else _messages(validator, manifest)
+
+
+@functools.cache
+def _compile_crds(
+    crd_dir: Path, state: tuple[tuple[str, int, int], ...]
+) -> dict[tuple[str, str], jsonschema.Draft7Validator]:
+    """Parsed and compiled once per process for each state of the folder (~1.5 s: the CRDs are large)."""
+    validators: dict[tuple[str, str], jsonschema.Draft7Validator] = {}
+    for name, _, _ in state:
+        for crd in yaml.load_all((crd_dir / name).read_text(encoding="utf-8"), Loader=yaml.CSafeLoader):
+            if not crd or crd.get("kind") != "CustomResourceDefinition":
+                continue
+            spec = crd["spec"]
+            for version in spec["versions"]:
+                if version.get("served"):
+                    schema = _strict(copy.deepcopy(version["schema"]["openAPIV3Schema"]))
+                    # the API server validates metadata itself; CRD schemas leave it open
+                    schema.setdefault("properties", {})["metadata"] = {"type": "object"}
+                    key = (f"{spec['group']}/{version['name']}", spec["names"]["kind"])
+                    validators[key] = jsonschema.Draft7Validator(schema)
+    return validators
 
 
 def _messages(validator: jsonschema.protocols.Validator, manifest: dict[str, Any]) -> list[str]:

@@ -115,6 +115,8 @@ def test_failure_mid_synth_leaves_previous_output_intact(
 def test_failure_while_writing_files_leaves_previous_output_intact(
     copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    for path in copy.rglob("*.yaml"):  # an older output: every file must be written anew
+        path.write_bytes(path.read_bytes() + b"# older\n")
     before = output.read_tree(copy)
     real_write = Path.write_bytes
     written: list[Path] = []
@@ -132,6 +134,18 @@ def test_failure_while_writing_files_leaves_previous_output_intact(
     assert len(written) == 50
     assert output.read_tree(copy) == before
     assert sorted(p.name for p in copy.parent.iterdir()) == ["gitops_out"], "staging folder leaked"
+
+
+def test_resynth_links_unchanged_files_and_rewrites_changed_ones(copy: Path) -> None:
+    unchanged = copy / "prod/services/billing-service/service-billing-service.yaml"
+    changed = copy / "prod/services/billing-service/deployment-billing-service.yaml"
+    expected = changed.read_bytes()
+    changed.write_bytes(expected.replace(b"cpu: 250m", b"cpu: 300m"))
+    inode = unchanged.stat().st_ino
+    assert synth(copy) == 0
+    assert unchanged.stat().st_ino == inode, "an unchanged file is linked, not written again"
+    assert changed.read_bytes() == expected
+    assert sorted(p.name for p in copy.parent.iterdir()) == ["gitops_out"], "staging or old tree leaked"
 
 
 @pytest.mark.parametrize("command", ["synth", "check", "validate"])
