@@ -6,11 +6,10 @@ from typing import Any
 
 import pytest
 from cdk8s import App
-from constructs import Construct
 
 from catalog import Catalog
 from k8s_charts import build_environment, manifests_by_folder
-from k8s_charts.manifest import FolderChart, emit
+from k8s_charts.manifest import ChartPart, FolderChart, emit
 from synthesis import fast_render
 from synthesis.output import render_folders
 
@@ -66,7 +65,7 @@ def test_data_outside_the_plain_subset_is_left_to_cdk8s(manifest: dict[str, Any]
 def test_a_chart_the_fast_path_declines_still_renders_through_cdk8s() -> None:
     chart = FolderChart(App(), "chart", folder="apps/settings")
     emit(chart, "plain", _config_map())
-    emit(Construct(chart, "group"), "float", _config_map(metadata={"name": "ratio"}, data={"ratio": 0.5}))
+    emit(ChartPart(chart, "group"), "float", _config_map(metadata={"name": "ratio"}, data={"ratio": 0.5}))
     rendered = {obj["metadata"]["name"]: obj for obj in chart.manifests(fast_render.render)}
     assert rendered["ratio"]["data"] == {"ratio": 0.5}
     assert rendered["settings"]["metadata"] == {"labels": {"a": "1", "b": "2"}, "name": "settings", "namespace": "apps"}
