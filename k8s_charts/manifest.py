@@ -12,19 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from cdk8s import ApiObject, Chart, JsonPatch
 from constructs import Construct
 
-__all__ = ["FolderChart", "Renderer", "emit", "standard_labels"]
+__all__ = ["ChartPart", "FolderChart", "Renderer", "emit", "standard_labels"]
 
 Manifest = dict[str, Any]
 # Renders a chart's manifests exactly as cdk8s would, or returns None when it cannot.
 Renderer = Callable[[list[Manifest]], list[Manifest] | None]
-
-# Objects emitted into each construct and not yet added to the construct tree.
-_QUEUED: WeakKeyDictionary[Construct, list[tuple[str, Manifest]]] = WeakKeyDictionary()
 
 PART_OF = "payledger"
 
@@ -43,9 +39,10 @@ def standard_labels(*, name: str, component: str, version: str | None = None) ->
     return labels
 
 
-def emit(scope: Construct, construct_id: str, manifest: Manifest) -> None:
-    """Add one Kubernetes object, given as a full manifest dict, to `scope` (a FolderChart or a construct in one)."""
-    _QUEUED.setdefault(scope, []).append((construct_id, manifest))
+def emit(scope: FolderChart | ChartPart, construct_id: str, manifest: Manifest) -> None:
+    """Add one Kubernetes object, given as a full manifest dict, to `scope`."""
+    chart = scope if isinstance(scope, FolderChart) else scope.chart
+    chart.emitted.append((scope, construct_id, manifest))
 
 
 def _add_api_object(scope: Construct, construct_id: str, manifest: Manifest) -> None:
@@ -67,23 +64,32 @@ class FolderChart(Chart):
     def __init__(self, scope: Construct, construct_id: str, *, folder: str) -> None:
         super().__init__(scope, construct_id, disable_resource_name_hashes=True)
         self.folder = folder
+        self.emitted: list[tuple[Construct, str, Manifest]] = []  # into this chart or its parts, in order
+        self._in_tree = 0  # how many of them are cdk8s ApiObjects already
 
     def manifests(self, render: Renderer | None = None) -> list[Manifest]:
         """The chart's objects as cdk8s renders them; `render` may stand in for cdk8s.
 
-        A renderer sees the emitted dicts in construct-tree order and must return exactly what
-        `to_json` would, or None to leave the chart to cdk8s.
+        A renderer gets the emitted dicts and must return the objects `to_json` would (in any
+        order: each is written to a file of its own), or None to leave the chart to cdk8s.
         """
-        if render is not None:
-            emitted = [manifest for scope in self.node.find_all() for _, manifest in _QUEUED.get(scope, ())]
-            rendered = render(emitted)
+        if render is not None and not self._in_tree:
+            rendered = render([manifest for _, _, manifest in self.emitted])
             if rendered is not None:
                 return rendered
         return self.to_json()
 
     def to_json(self) -> list[Manifest]:
         """Add the emitted objects to the construct tree first, so cdk8s (and its CLI) sees every one."""
-        for scope in self.node.find_all():
-            for construct_id, manifest in _QUEUED.pop(scope, ()):
-                _add_api_object(scope, construct_id, manifest)
+        for scope, construct_id, manifest in self.emitted[self._in_tree:]:
+            _add_api_object(scope, construct_id, manifest)
+        self._in_tree = len(self.emitted)
         return super().to_json()
+
+
+class ChartPart(Construct):
+    """A construct inside a FolderChart that emits objects; it knows its chart without asking jsii."""
+
+    def __init__(self, scope: FolderChart | ChartPart, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self.chart = scope if isinstance(scope, FolderChart) else scope.chart

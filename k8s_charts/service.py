@@ -12,10 +12,8 @@ import json
 import math
 from typing import Any, NamedTuple
 
-from constructs import Construct
-
 from catalog import Catalog, Environment, Service, naming
-from k8s_charts.manifest import emit, standard_labels
+from k8s_charts.manifest import ChartPart, FolderChart, emit, standard_labels
 from k8s_charts.network_policy import (
     OBSERVABILITY_NAMESPACE,
     TEMPO_OTLP_GRPC_PORT,
@@ -91,14 +89,14 @@ def _aws_endpoints(env: Environment, service: Service) -> tuple[str, ...]:
             *(f"{apis[access]}.{env.region}.amazonaws.com" for access in service.aws_access))
 
 
-class ServiceWorkload(Construct):
+class ServiceWorkload(ChartPart):
     """ServiceAccount, ConfigMap, Deployment, Service, HPA, PDB and NetworkPolicies for one service.
 
     The Deployment has no `replicas`: the HorizontalPodAutoscaler owns the count, and a replica
     field would make every sync fight it.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, catalog: Catalog, env: Environment,
+    def __init__(self, scope: ChartPart | FolderChart, construct_id: str, *, catalog: Catalog, env: Environment,
                  service: Service) -> None:
         super().__init__(scope, construct_id)
         self.service, self.env = service, env

@@ -10,12 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from constructs import Construct
-
 from catalog import Catalog, Environment, Service, naming
 from k8s_charts.addons.kube_prometheus_stack import DASHBOARD_LABEL
 from k8s_charts.cluster_objects import AWS_STORE, VAULT_STORE
-from k8s_charts.manifest import emit, standard_labels
+from k8s_charts.manifest import ChartPart, FolderChart, emit, standard_labels
 from k8s_charts.service import PORT_NAME
 
 __all__ = ["BURN_RATE_ALERTS", "SLO_TARGET", "ServiceExtras", "env_var"]
@@ -49,10 +47,10 @@ def env_var(name: str) -> str:
     return name.upper().replace("-", "_")
 
 
-class ServiceExtras(Construct):
+class ServiceExtras(ChartPart):
     """ExternalSecrets, ServiceMonitor, PrometheusRule and Grafana dashboard for one service."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, catalog: Catalog, env: Environment,
+    def __init__(self, scope: ChartPart | FolderChart, construct_id: str, *, catalog: Catalog, env: Environment,
                  service: Service) -> None:
         super().__init__(scope, construct_id)
         self.env, self.service = env, service

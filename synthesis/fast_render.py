@@ -140,12 +140,11 @@ _CANARY: list[tuple[str, Manifest]] = [
 def _canary_matches() -> bool:
     """Render the canary chart through cdk8s and through `render`; True when they agree exactly."""
     from cdk8s import App
-    from constructs import Construct
 
-    from k8s_charts.manifest import FolderChart, emit
+    from k8s_charts.manifest import ChartPart, FolderChart, emit
 
     chart = FolderChart(App(), "fast-render-canary", folder="canary")
-    scopes = {"": chart, "group": Construct(chart, "group")}
+    scopes = {"": chart, "group": ChartPart(chart, "group")}
     for scope, manifest in _CANARY:
         emit(scopes[scope], manifest["metadata"]["name"], manifest)
     fast = render([manifest for _, manifest in _CANARY])

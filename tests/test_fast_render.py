@@ -122,3 +122,13 @@ def test_a_failing_check_turns_the_fast_path_off_with_one_warning(
     assert fast_render.renderer() is None
     warning = capsys.readouterr().err.splitlines()
     assert len(warning) == 1 and "kernel gone" in warning[0]
+
+
+def test_a_chart_cdk8s_rendered_once_stays_with_cdk8s() -> None:
+    chart = FolderChart(App(), "chart", folder="apps/settings")
+    emit(chart, "first", _config_map())
+    first = chart.to_json()
+    emit(chart, "second", _config_map(metadata={"name": "second"}))
+    rendered = chart.manifests(fast_render.render)
+    assert [obj["metadata"]["name"] for obj in rendered] == ["settings", "second"]
+    assert rendered[0] == first[0]
