@@ -145,9 +145,12 @@ def test_values_pyyaml_rejects_still_raise_through_the_fallback(dump, document: 
         to_yaml(document)
 
 
-def test_a_dumper_that_does_not_match_the_assumed_layout_disables_the_fast_path() -> None:
+def test_a_dumper_that_does_not_match_the_assumed_layout_disables_the_fast_path(
+        capsys: pytest.CaptureFixture[str]) -> None:
     plain_dump = fast_yaml.make_dump(yaml.CSafeDumper)  # no literal blocks for multi-line strings
     assert plain_dump({"a": "b"}) is None
+    warning = capsys.readouterr().err.splitlines()
+    assert len(warning) == 1 and "using PyYAML for every manifest" in warning[0]
 
 
 # Rich in indicators; the second alphabet leaves out what always falls back, to exercise the layout.
