@@ -10,10 +10,12 @@ Exit codes: 0 ok, 1 a check failed, 2 bad input or usage. Progress goes to stder
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 ROOT = Path(__file__).resolve().parent
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -161,5 +163,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
 
 
+def exit_now(code: int) -> NoReturn:
+    """Exit without the interpreter's teardown, after the exit handlers (jsii stops its kernel and
+    removes its temporary folder). Freeing the objects a large synth leaves behind one by one takes
+    over a second at 550 services; the operating system reclaims the memory at once."""
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -240,3 +243,22 @@ def test_custom_resources_need_a_crd_dir(copy: Path, capsys: pytest.CaptureFixtu
     )
     assert validate(copy, crd_dir=None) == 1
     assert "no schema for cert-manager.io/v1 Certificate (pass --crd-dir" in capsys.readouterr().out
+
+
+def test_the_script_exits_with_its_code_and_leaves_no_temporary_files(tmp_path: Path) -> None:
+    """main.py skips the interpreter's teardown on exit, but not the exit handlers (jsii's cleanup)."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp)}
+    out = tmp_path / "gitops_out"
+    run = subprocess.run([sys.executable, str(ROOT / "main.py"), "synth", "--only", "kubernetes", "--catalog", CATALOG,
+                          "--out", str(out)], env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.splitlines()[-1] == f"kubernetes: wrote 513 files to {out}"
+    assert output.read_tree(out) == output.read_tree(ROOT / "gitops_out")
+    assert list(temp.iterdir()) == [], "jsii's kernel folder must be removed before the process ends"
+
+    bad = subprocess.run([sys.executable, str(ROOT / "main.py"), "check", "--catalog", str(tmp_path / "missing.yaml")],
+                         env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert bad.returncode == 2
+    assert len(bad.stderr.splitlines()) == 1 and "missing.yaml" in bad.stderr
