@@ -103,24 +103,23 @@ def make_dump(dumper: type[yaml.CSafeDumper]) -> Callable[[Any], str | None]:
             return ""
         return rendered
 
-    def string(value: str, indent: int) -> str:
-        """Slow path of a str value not yet in `values` (or multi-line): classify, cache, or give up."""
-        if "\n" in value:
-            return literal(value, indent)
-        rendered = values.get(value)
+    def cached(table: dict[str, str], text: str, render: Callable[[str], str]) -> str:
+        """`render(text)`, computed once into `table`; an unsupported text ("") abandons the document."""
+        rendered = table.get(text)
         if rendered is None:
-            rendered = values[value] = render_value(value)
+            rendered = table[text] = render(text)
         if not rendered:
             raise _Unsupported
         return rendered
 
+    def string(value: str, indent: int) -> str:
+        """Slow path of a str value not yet in `values` (or multi-line): classify, cache, or give up."""
+        if "\n" in value:
+            return literal(value, indent)
+        return cached(values, value, render_value)
+
     def key(name: str) -> str:
-        rendered = keys.get(name)
-        if rendered is None:
-            rendered = keys[name] = render_key(name)
-        if not rendered:
-            raise _Unsupported
-        return rendered
+        return cached(keys, name, render_key)
 
     def literal(value: str, indent: int) -> str:
         """`|` block for a multi-line value of a container at `indent`, without the final newline.
