@@ -109,15 +109,9 @@ def _plain(value: Any) -> bool:
     if kind is int:
         return -_MAX_EXACT_INT <= value <= _MAX_EXACT_INT
     if kind is list:
-        for item in value:  # noqa: SIM110 - an explicit loop: this runs for every value of every object
-            if not _plain(item):
-                return False
-        return True
+        return all(_plain(item) for item in value)
     if kind is dict:
-        for key, item in value.items():
-            if type(key) is not str or (key and key[0] in _UNSURE_KEY_START) or not _plain(item):
-                return False
-        return True
+        return all(type(key) is str and _plain_key(key) and _plain(item) for key, item in value.items())
     return False
 
 

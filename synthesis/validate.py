@@ -63,8 +63,8 @@ class CrdSchemas:
     """Strict validators for every served version of the CRDs in a folder, by (apiVersion, kind)."""
 
     def __init__(self, crd_dir: Path) -> None:
-        files = sorted(crd_dir.glob("*.yaml"))
-        state = tuple((path.name, path.stat().st_mtime_ns, path.stat().st_size) for path in files)
+        stats = {path.name: path.stat() for path in sorted(crd_dir.glob("*.yaml"))}
+        state = tuple((name, stat.st_mtime_ns, stat.st_size) for name, stat in stats.items())
         self.validators = _compile_crds(crd_dir.resolve(), state)
 
     def errors(self, manifest: dict[str, Any]) -> list[str] | None:
