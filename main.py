@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import contextlib
+import errno
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
 ROOT = Path(__file__).resolve().parent
+# This checkout's lock and transaction journal (git-ignored): one synth at a time, none left half-done.
+STATE_DIR = ROOT / ".payledger-synth"
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 SIDES = ("kubernetes", "terraform")
 
@@ -51,45 +56,95 @@ def kubernetes_files(catalog, env_names: Sequence[str]) -> dict[str, bytes]:
 
 
 def synth(catalog, args: argparse.Namespace) -> int:
+    """Render everything in memory and into staging folders, then replace every output tree at once."""
     from synthesis import fast_provider
-    from synthesis.output import replace_tree
+    from synthesis.transaction import Transaction, carry_over, recover, staged_file_writer
 
+    outputs = checked_outputs(args)
     fast_provider.enable()  # before the first jsii binding is imported: it also starts the kernel
 
     env_names = args.env or list(catalog.environments)
     sides = [args.only] if args.only else list(SIDES)
+    cli_outdir = os.environ.get("CDKTF_OUTDIR")  # driven by `cdktf synth/deploy`: the CLI owns that folder
+    targets = {side: outputs[side] for side in sides if not (side == "terraform" and cli_outdir)}
+    files = kubernetes_files(catalog, env_names) if "kubernetes" in sides else {}
+    stacks: list[str] = []
+    with checkout_lock(args, exclusive=True):
+        recover(STATE_DIR, targets.values())
+        with Transaction(STATE_DIR, targets) as staging:
+            if "kubernetes" in targets:
+                if args.env:
+                    carry_over(targets["kubernetes"], staging["kubernetes"], regenerated=env_names)
+                write = staged_file_writer(targets["kubernetes"], staging["kubernetes"])
+                for relative, content in files.items():
+                    write(relative, content)
+            if "terraform" in sides:
+                stacks = terraform_stacks(catalog, args, env_names, Path(cli_outdir) if cli_outdir else
+                                          staging["terraform"])
     if "kubernetes" in sides:
-        out = Path(os.environ.get("CDK8S_OUTDIR") or args.out)
-        files = kubernetes_files(catalog, env_names)
-        replace_tree(out, files, replaced_subdirs=env_names if args.env else None)
-        progress(f"kubernetes: wrote {len(files)} files to {args.out}")
+        progress(f"kubernetes: wrote {len(files)} files to {display(args, 'kubernetes')}")
     if "terraform" in sides:
-        import infra_stacks
-
-        local = args.local_backend or os.environ.get("PAYLEDGER_TF_BACKEND") == "local"
-        cli_outdir = os.environ.get("CDKTF_OUTDIR")
-        if cli_outdir:  # driven by `cdktf synth/deploy`: the CLI owns its output folder
-            stacks = infra_stacks.synthesize(catalog, env_names=env_names, outdir=Path(cli_outdir), local_backend=local)
-        else:
-            stacks = []
-            replace_tree(
-                Path(args.tf_out),
-                {},
-                fill=lambda staging: stacks.extend(
-                    infra_stacks.synthesize(catalog, env_names=env_names, outdir=staging, local_backend=local)
-                ),
-            )
         progress(f"terraform: wrote {', '.join(stacks)} to {cli_outdir or args.tf_out}")
     return EXIT_OK
 
 
+def terraform_stacks(catalog, args: argparse.Namespace, env_names: Sequence[str], outdir: Path) -> list[str]:
+    """Synthesize into `outdir`; a Node.js system error while writing (disk full) becomes the OSError it is."""
+    import infra_stacks
+
+    local = args.local_backend or os.environ.get("PAYLEDGER_TF_BACKEND") == "local"
+    try:
+        return infra_stacks.synthesize(catalog, env_names=env_names, outdir=outdir, local_backend=local)
+    except RuntimeError as error:  # jsii reports Node's `Error: ENOSPC: no space left on device, write`
+        found = re.search(r"\b(E[A-Z]+): ([^,\n]+)", str(error))
+        if found and isinstance(getattr(errno, found[1], None), int):
+            raise OSError(getattr(errno, found[1]), found[2], str(outdir)) from None
+        raise
+
+
+def checked_outputs(args: argparse.Namespace) -> dict[str, Path]:
+    """Both output folders by side, refused (exit 2) unless each is this tool's own and they do not overlap."""
+    from synthesis.targets import safe_outputs
+
+    options = {"--out": ("kubernetes", Path(os.environ.get("CDK8S_OUTDIR") or args.out))}
+    if getattr(args, "tf_out", None):
+        options["--tf-out"] = ("terraform", Path(args.tf_out))
+    real = safe_outputs(options, checkout=ROOT)
+    return {options[option][0]: path for option, path in real.items()}
+
+
+def display(args: argparse.Namespace, side: str) -> str:
+    return os.environ.get("CDK8S_OUTDIR") or args.out if side == "kubernetes" else args.tf_out
+
+
+@contextlib.contextmanager
+def checkout_lock(args: argparse.Namespace, *, exclusive: bool):
+    """The checkout's lock; a reader first lets a killed writer's transaction finish."""
+    from synthesis import lock, transaction
+
+    def waiting(holder: str) -> None:
+        progress(f"{args.command}: waiting for {holder} to finish")
+
+    if not exclusive and transaction.pending(STATE_DIR):
+        with lock.checkout_lock(STATE_DIR, exclusive=True, timeout=args.wait, waiting=waiting):
+            transaction.recover(STATE_DIR)
+    with lock.checkout_lock(STATE_DIR, exclusive=exclusive, timeout=args.wait, waiting=waiting):
+        yield
+
+
 def check(catalog, args: argparse.Namespace) -> int:
     from synthesis import fast_provider
-    from synthesis.output import diff_tree, read_tree
+    from synthesis.transaction import MARKER, marker_content
+    from synthesis.tree import diff_tree
 
     fast_provider.enable()
-    expected = kubernetes_files(catalog, list(catalog.environments))
-    difference = diff_tree(expected, read_tree(Path(args.out)))
+    expected = {MARKER: marker_content("kubernetes"), **kubernetes_files(catalog, list(catalog.environments))}
+    out = Path(args.out)
+    with checkout_lock(args, exclusive=False):
+        if out.is_symlink() or not out.is_dir():
+            progress(f"check: {args.out} is missing (or not a folder); run `make synth` and commit the result")
+            return EXIT_FAILED
+        difference = diff_tree(expected, out)
     if difference:
         print("\n".join(difference.lines()))
         progress(f"check: {args.out} is out of date; run `make synth` and commit the result")
@@ -110,7 +165,8 @@ def validate(catalog, args: argparse.Namespace) -> int:
             raise InputError(f"--crd-dir {args.crd_dir}: no such folder")
         crds = CrdSchemas(Path(args.crd_dir))
     versions = {name: env.kubernetes_version for name, env in catalog.environments.items()}
-    report = validate_tree(out, kubernetes_versions=versions, crds=crds)
+    with checkout_lock(args, exclusive=False):
+        report = validate_tree(out, kubernetes_versions=versions, crds=crds)
     for finding in report.findings:
         print(finding)
     progress(
@@ -129,6 +185,8 @@ def parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         sub.add_argument("--catalog", default="platform.yaml", help="catalog file (default: platform.yaml)")
         sub.add_argument("--out", default="gitops_out", help="GitOps output folder (default: gitops_out)")
+        sub.add_argument("--wait", type=float, default=60, metavar="SECONDS",
+                         help="how long to wait for another synth on this checkout (default: 60)")
         return sub
 
     sub = command("synth", synth, "Synthesize Terraform JSON (cdktf.out/) and Kubernetes YAML (gitops_out/).")
@@ -146,6 +204,8 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     from catalog import CatalogError, load_catalog
+    from synthesis.lock import LockTimeout
+    from synthesis.targets import UnsafeOutput
 
     try:
         catalog = load_catalog(Path(args.catalog), display_name=args.catalog)
@@ -158,9 +218,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in error.problems:
             progress(str(problem))
         return EXIT_BAD_INPUT
-    except InputError as error:
+    except (InputError, UnsafeOutput, LockTimeout) as error:
         progress(f"error: {error}")
         return EXIT_BAD_INPUT
+    except OSError as error:  # disk full, permissions: nothing was replaced (synthesis.transaction)
+        where = f"cannot write {error.filename}" if error.filename else "cannot write the output"
+        progress(f"error: {where}: {error.strerror or error}; the previous output is unchanged")
+        return EXIT_FAILED
 
 
 def exit_now(code: int) -> NoReturn:

@@ -13,7 +13,8 @@ import yaml
 
 import k8s_charts
 import main
-from synthesis import output
+from synthesis import transaction
+from synthesis.tree import diff_tree, read_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = str(ROOT / "platform.yaml")
@@ -44,19 +45,18 @@ def check(out: Path) -> int:
 
 def test_committed_output_is_what_synth_makes_now(fresh: Path) -> None:
     """The snapshot test: the committed gitops_out/ is the expected output, byte for byte."""
-    committed = output.read_tree(ROOT / "gitops_out")
-    difference = output.diff_tree(output.read_tree(fresh), committed)
+    difference = diff_tree(read_tree(fresh), ROOT / "gitops_out")
     assert not difference, "gitops_out/ is stale; run `make synth` and commit:\n" + "\n".join(difference.lines())
 
 
 def test_two_runs_are_byte_identical(fresh: Path, tmp_path: Path) -> None:
     again = tmp_path / "again"
     assert synth(again) == 0
-    assert output.read_tree(again) == output.read_tree(fresh)
+    assert read_tree(again) == read_tree(fresh)
 
 
 def test_output_does_not_depend_on_the_machine_or_path(fresh: Path) -> None:
-    for content in output.read_tree(fresh).values():
+    for content in read_tree(fresh).values():
         text = content.decode()
         assert str(ROOT) not in text and str(fresh.parent) not in text and str(Path.home()) not in text
 
@@ -100,7 +100,7 @@ def test_failure_mid_synth_leaves_previous_output_intact(
 ) -> None:
     """Fail after dev was built and while prod is being built: nothing of the old tree may change."""
     (copy / "prod/services/billing-service/deployment-billing-service.yaml").write_text("old\n")
-    before = output.read_tree(copy)
+    before = read_tree(copy)
     real = k8s_charts.build_environment
 
     def failing(catalog, env):
@@ -111,31 +111,34 @@ def test_failure_mid_synth_leaves_previous_output_intact(
     monkeypatch.setattr(k8s_charts, "build_environment", failing)
     with pytest.raises(RuntimeError, match="injected failure"):
         synth(copy)
-    assert output.read_tree(copy) == before
+    assert read_tree(copy) == before
     assert sorted(p.name for p in copy.parent.iterdir()) == ["gitops_out"], "staging folder leaked"
 
 
 def test_failure_while_writing_files_leaves_previous_output_intact(
-    copy: Path, monkeypatch: pytest.MonkeyPatch
+    copy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """A full disk half-way through: exit 1 with one line, the previous output byte-identical."""
     for path in copy.rglob("*.yaml"):  # an older output: every file must be written anew
         path.write_bytes(path.read_bytes() + b"# older\n")
-    before = output.read_tree(copy)
-    real_write = Path.write_bytes
+    before = read_tree(copy)
+    real_write = transaction.write_file
     written: list[Path] = []
 
-    def write_some(self: Path, data: bytes) -> int:
+    def write_some(path: Path, content: bytes) -> None:
         if len(written) == 50:
-            raise OSError(28, "No space left on device")
-        written.append(self)
-        return real_write(self, data)
+            raise OSError(28, "No space left on device", str(path))
+        written.append(path)
+        real_write(path, content)
 
-    monkeypatch.setattr(Path, "write_bytes", write_some)
-    with pytest.raises(OSError, match="No space left"):
-        synth(copy)
+    monkeypatch.setattr(transaction, "write_file", write_some)
+    capsys.readouterr()
+    assert synth(copy) == 1
     monkeypatch.undo()
     assert len(written) == 50
-    assert output.read_tree(copy) == before
+    [line] = capsys.readouterr().err.strip().splitlines()[-1:]
+    assert "No space left on device; the previous output is unchanged" in line
+    assert read_tree(copy) == before
     assert sorted(p.name for p in copy.parent.iterdir()) == ["gitops_out"], "staging folder leaked"
 
 
@@ -255,7 +258,7 @@ def test_the_script_exits_with_its_code_and_leaves_no_temporary_files(tmp_path: 
                           "--out", str(out)], env=env, capture_output=True, text=True, timeout=300, check=False)
     assert run.returncode == 0, run.stderr
     assert run.stderr.splitlines()[-1] == f"kubernetes: wrote 513 files to {out}"
-    assert output.read_tree(out) == output.read_tree(ROOT / "gitops_out")
+    assert read_tree(out) == read_tree(ROOT / "gitops_out")
     assert list(temp.iterdir()) == [], "jsii's kernel folder must be removed before the process ends"
 
     bad = subprocess.run([sys.executable, str(ROOT / "main.py"), "check", "--catalog", str(tmp_path / "missing.yaml")],
