@@ -42,10 +42,11 @@ class InputError(Exception):
 def kubernetes_files(catalog, env_names: Sequence[str]) -> dict[str, bytes]:
     """Every file of gitops_out/ for `env_names`, rendered in memory (nothing touches disk)."""
     from k8s_charts import build_environment, manifests_by_folder
-    from synthesis import fast_render
-    from synthesis.output import render_folders
+    from k8s_charts.manifest import render_with_cdk8s
+    from output.render import render_folders
+    from speedups import fast_render
 
-    render = fast_render.renderer()
+    render = fast_render.renderer(render_with_cdk8s)
     files: dict[str, bytes] = {}
     for name in env_names:
         folders = manifests_by_folder(build_environment(catalog, catalog.environments[name]), render)
@@ -57,8 +58,8 @@ def kubernetes_files(catalog, env_names: Sequence[str]) -> dict[str, bytes]:
 
 def synth(catalog, args: argparse.Namespace) -> int:
     """Render everything in memory and into staging folders, then replace every output tree at once."""
-    from synthesis import fast_provider
-    from synthesis.transaction import Transaction, carry_over, recover, staged_file_writer
+    from output.transaction import Transaction, carry_over, recover, staged_file_writer
+    from speedups import provider as fast_provider
 
     outputs = checked_outputs(args)
     fast_provider.enable()  # before the first jsii binding is imported: it also starts the kernel
@@ -104,7 +105,7 @@ def terraform_stacks(catalog, args: argparse.Namespace, env_names: Sequence[str]
 
 def checked_outputs(args: argparse.Namespace) -> dict[str, Path]:
     """Both output folders by side, refused (exit 2) unless each is this tool's own and they do not overlap."""
-    from synthesis.targets import safe_outputs
+    from output.targets import safe_outputs
 
     options = {"--out": ("kubernetes", Path(os.environ.get("CDK8S_OUTDIR") or args.out))}
     if getattr(args, "tf_out", None):
@@ -120,7 +121,7 @@ def display(args: argparse.Namespace, side: str) -> str:
 @contextlib.contextmanager
 def checkout_lock(args: argparse.Namespace, *, exclusive: bool):
     """The checkout's lock; a reader first lets a killed writer's transaction finish."""
-    from synthesis import lock, transaction
+    from output import lock, transaction
 
     def waiting(holder: str) -> None:
         progress(f"{args.command}: waiting for {holder} to finish")
@@ -133,9 +134,9 @@ def checkout_lock(args: argparse.Namespace, *, exclusive: bool):
 
 
 def check(catalog, args: argparse.Namespace) -> int:
-    from synthesis import fast_provider
-    from synthesis.transaction import MARKER, marker_content
-    from synthesis.tree import diff_tree
+    from output.transaction import MARKER, marker_content
+    from output.tree import diff_tree
+    from speedups import provider as fast_provider
 
     fast_provider.enable()
     expected = {MARKER: marker_content("kubernetes"), **kubernetes_files(catalog, list(catalog.environments))}
@@ -154,7 +155,7 @@ def check(catalog, args: argparse.Namespace) -> int:
 
 
 def validate(catalog, args: argparse.Namespace) -> int:
-    from synthesis.validate import CrdSchemas, validate_tree
+    from validation import CrdSchemas, validate_tree
 
     out = Path(args.out)
     if not out.is_dir():
@@ -204,8 +205,8 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     from catalog import CatalogError, load_catalog
-    from synthesis.lock import LockTimeout
-    from synthesis.targets import UnsafeOutput
+    from output.lock import LockTimeout
+    from output.targets import UnsafeOutput
 
     try:
         catalog = load_catalog(Path(args.catalog), display_name=args.catalog)
@@ -221,7 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (InputError, UnsafeOutput, LockTimeout) as error:
         progress(f"error: {error}")
         return EXIT_BAD_INPUT
-    except OSError as error:  # disk full, permissions: nothing was replaced (synthesis.transaction)
+    except OSError as error:  # disk full, permissions: nothing was replaced (output.transaction)
         where = f"cannot write {error.filename}" if error.filename else "cannot write the output"
         progress(f"error: {where}: {error.strerror or error}; the previous output is unchanged")
         return EXIT_FAILED

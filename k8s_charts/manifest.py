@@ -5,7 +5,7 @@ to `emit`. The dict becomes a cdk8s ApiObject when its chart renders (`FolderCha
 a chart's objects cross into cdk8s in one place; cdk8s owns the construct tree, ordering and JSON
 rendering. Each object costs about three jsii round trips there, which is why
 `FolderChart.manifests` also accepts a renderer that reproduces cdk8s's output without them
-(`synthesis.fast_render`).
+(`speedups.fast_render`).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from cdk8s import ApiObject, Chart, JsonPatch
+from cdk8s import ApiObject, App, Chart, JsonPatch
 from constructs import Construct
 
-__all__ = ["ChartPart", "FolderChart", "Renderer", "emit", "standard_labels"]
+__all__ = ["ChartPart", "FolderChart", "Renderer", "emit", "render_with_cdk8s", "standard_labels"]
 
 Manifest = dict[str, Any]
 # Renders a chart's manifests exactly as cdk8s would, or returns None when it cannot.
@@ -85,6 +85,15 @@ class FolderChart(Chart):
             _add_api_object(scope, construct_id, manifest)
         self._in_tree = len(self.emitted)
         return super().to_json()
+
+
+def render_with_cdk8s(manifests: list[Manifest]) -> list[Manifest]:
+    """cdk8s's own rendering of `manifests`, emitted into a chart of their own: the reference the fast
+    renderer (speedups.fast_render) checks itself against."""
+    chart = FolderChart(App(), "reference", folder="reference")
+    for index, manifest in enumerate(manifests):
+        emit(chart, f"object-{index}", manifest)
+    return chart.to_json()
 
 
 class ChartPart(Construct):

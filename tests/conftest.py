@@ -41,11 +41,25 @@ def terraform_plans(infra, tmp_path_factory: pytest.TempPathFactory):
     pool.shutdown(cancel_futures=True)
 
 
+@pytest.fixture(scope="session")
+def slow_path_synth(tmp_path_factory: pytest.TempPathFactory):
+    """The real stacks synthesized with the fast path off, in a background process (see slow_path_support)."""
+    from slow_path_support import start
+
+    process, out = start(tmp_path_factory.mktemp("slow-path"))
+    yield process, out
+    process.kill()
+    process.wait()
+
+
 @pytest.fixture(scope="session", autouse=True)
-def _start_terraform_early(request: pytest.FixtureRequest) -> None:
-    """Start the plans before the first test when this session runs them: ~70 s of work in provider
-    processes then runs on the second core beside the rest of the suite instead of after it."""
+def _start_background_work_early(request: pytest.FixtureRequest) -> None:
+    """Start the Terraform plans and the slow-path synth before the first test when this session runs
+    them: their minute of work in other processes then runs beside the suite instead of after it."""
     from terraform_support import MISSING
 
-    if MISSING is None and any(item.path.name == "test_terraform_integration.py" for item in request.session.items):
+    files = {item.path.name for item in request.session.items}
+    if "test_slow_path.py" in files:
+        request.getfixturevalue("slow_path_synth")
+    if MISSING is None and "test_terraform_integration.py" in files:
         request.getfixturevalue("terraform_plans")

@@ -1,4 +1,4 @@
-"""A process that replaces two output trees through synthesis.transaction and can be SIGKILLed at any step.
+"""A process that replaces two output trees through output.transaction and can be SIGKILLed at any step.
 
     python crash_support.py STATE_DIR OUT_DIR VARIANT [--kill-at N]
 
@@ -32,7 +32,7 @@ def targets(out_dir: Path) -> dict[str, Path]:
 
 
 def replace(state_dir: Path, out_dir: Path, variant: str) -> None:
-    from synthesis.transaction import Transaction, recover, staged_file_writer
+    from output.transaction import Transaction, recover, staged_file_writer
 
     recover(state_dir, targets(out_dir).values())
     with Transaction(state_dir, targets(out_dir)) as staging:

@@ -10,7 +10,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from synthesis.validate import CrdSchemas, builtin_errors
+from validation import CrdSchemas, builtin_errors
 
 __all__ = ["CRD_DIR", "custom_kinds", "validate_builtin", "validate_custom"]
 

@@ -34,7 +34,7 @@ class InfraSynth:
 def synthesize_all(catalog: Catalog, outdir: Path) -> InfraSynth:
     """Loads the provider through the fast path, as main.py does (tests/test_fast_provider.py proves
     it yields the same bytes), so the session pays ~1 s instead of ~15 s for the bindings."""
-    from synthesis import fast_provider
+    from speedups import provider as fast_provider
 
     fast_provider.enable()
     import infra_stacks

@@ -13,8 +13,8 @@ import yaml
 
 import k8s_charts
 import main
-from synthesis import transaction
-from synthesis.tree import diff_tree, read_tree
+from output import transaction
+from output.tree import diff_tree, read_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = str(ROOT / "platform.yaml")

@@ -1,4 +1,4 @@
-"""synthesis.fast_render: the platform renders byte for byte as through cdk8s, and falls back when unsure."""
+"""speedups.fast_render: the platform renders byte for byte as through cdk8s, and falls back when unsure."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from cdk8s import App
 
 from catalog import Catalog
 from k8s_charts import build_environment, manifests_by_folder
-from k8s_charts.manifest import ChartPart, FolderChart, emit
-from synthesis import fast_render
-from synthesis.output import render_folders
+from k8s_charts.manifest import ChartPart, FolderChart, emit, render_with_cdk8s
+from output.render import render_folders
+from speedups import fast_render
 
 
 def test_whole_platform_is_byte_identical_with_and_without_fast_render(catalog: Catalog) -> None:
@@ -94,32 +94,32 @@ def fresh_check(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_renderer_is_on_when_the_canary_matches(fresh_check: None, capsys: pytest.CaptureFixture[str]) -> None:
-    assert fast_render.renderer() is fast_render.render
+    assert fast_render.renderer(render_with_cdk8s) is fast_render.render
     assert capsys.readouterr().err == ""
 
 
 def test_renderer_can_be_turned_off(fresh_check: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PAYLEDGER_FAST_RENDER", "0")
-    assert fast_render.renderer() is None
+    assert fast_render.renderer(render_with_cdk8s) is None
 
 
 def test_a_cdk8s_that_renders_differently_turns_the_fast_path_off(
         fresh_check: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     real = fast_render._metadata
     monkeypatch.setattr(fast_render, "_metadata", lambda metadata: {**(real(metadata) or {}), "extra": "x"})
-    assert fast_render.renderer() is None
-    assert fast_render.renderer() is None, "checked once per process"
+    assert fast_render.renderer(render_with_cdk8s) is None
+    assert fast_render.renderer(render_with_cdk8s) is None, "checked once per process"
     warning = capsys.readouterr().err.splitlines()
     assert len(warning) == 1 and "renders differently" in warning[0]
 
 
 def test_a_failing_check_turns_the_fast_path_off_with_one_warning(
         fresh_check: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    def broken() -> bool:
+    def broken(reference) -> bool:
         raise RuntimeError("kernel gone")
 
     monkeypatch.setattr(fast_render, "_canary_matches", broken)
-    assert fast_render.renderer() is None
+    assert fast_render.renderer(render_with_cdk8s) is None
     warning = capsys.readouterr().err.splitlines()
     assert len(warning) == 1 and "kernel gone" in warning[0]
 

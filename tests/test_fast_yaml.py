@@ -1,4 +1,4 @@
-"""synthesis/fast_yaml.py: byte-identical to `yaml.dump` with output._Dumper, or None (PyYAML renders).
+"""speedups/fast_yaml.py: byte-identical to `yaml.dump` with output._Dumper, or None (PyYAML renders).
 
 The reference is always the real dumper; a fast rendering that differs by one byte is a failure,
 a None is not (the caller falls back), except where we assert the fast path is actually taken so a
@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 import yaml
 
-from synthesis import fast_yaml
-from synthesis.output import HEADER, _Dumper, to_yaml
+from output.render import HEADER, _Dumper, to_yaml
+from speedups import fast_yaml
 
 GITOPS_OUT = Path(__file__).resolve().parent.parent / "gitops_out"
 

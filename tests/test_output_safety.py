@@ -18,8 +18,8 @@ import pytest
 from crash_support import trees
 
 import main
-from synthesis import transaction, tree
-from synthesis.tree import read_tree
+from output import transaction, tree
+from output.tree import read_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "platform.yaml"
@@ -288,7 +288,7 @@ HOLD = """
 import sys
 from pathlib import Path
 sys.argv = ["main.py", "synth", "--env", "prod"]
-from synthesis.lock import checkout_lock
+from output.lock import checkout_lock
 with checkout_lock(Path(sys.stdin.readline().strip()), exclusive=True, timeout=1):
     print("held", flush=True)
     sys.stdin.readline()

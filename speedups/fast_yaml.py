@@ -49,7 +49,7 @@ def make_dump(dumper: type[yaml.CSafeDumper]) -> Callable[[Any], str | None]:
     """Return `dump(manifest) -> str | None` producing `yaml.dump(manifest, Dumper=dumper, **PYYAML_OPTIONS)`.
 
     `dumper` must be a SafeDumper that never emits aliases and asks for literal style exactly for
-    strings containing "\\n" (synthesis.output._Dumper); a probe document checks this once, and if
+    strings containing "\\n" (output.render._Dumper); a probe document checks this once, and if
     the dumper renders it differently the returned function always answers None (one warning
     line). Renderings are memoized for the life of the returned function (a few MB for the
     largest catalog).
@@ -243,7 +243,7 @@ def make_dump(dumper: type[yaml.CSafeDumper]) -> Callable[[Any], str | None]:
         "i": ["j\n\nk"],
     }
     if dump(probe) != reference(probe):
-        print(f"payledger: {dumper.__name__} writes YAML differently from synthesis.fast_yaml; "
+        print(f"payledger: {dumper.__name__} writes YAML differently from speedups.fast_yaml; "
               "using PyYAML for every manifest", file=sys.stderr)
         return lambda manifest: None
     return dump

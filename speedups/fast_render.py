@@ -17,9 +17,10 @@ or `_`, which could be read as a jsii token or `__proto__`); metadata limited to
 namespace, labels, annotations and finalizers. Anything else returns None and the chart goes
 through cdk8s as usual; that includes None outside metadata, because jsii drops null map values.
 
-Safety: `renderer()` checks once per process that this reproduces the installed cdk8s, by
-rendering a canary chart (nested maps out of order, nulls, empty lists and maps, multi-line
-strings, a sub-construct) both ways. If they differ, for example after a cdk8s upgrade that
+Safety: `renderer(reference)` checks once per process that this reproduces the installed cdk8s, by
+rendering a canary (nested maps out of order, nulls, empty lists and maps, multi-line strings) both
+ways; the caller passes its cdk8s rendering (k8s_charts.manifest.render_with_cdk8s), so this module
+needs no chart code. If they differ, for example after a cdk8s upgrade that
 changes rendering, it prints one warning line and returns None. `PAYLEDGER_FAST_RENDER=0` turns
 the fast path off. `tests/test_fast_render.py` proves the whole platform's output is
 byte-identical either way.
@@ -117,52 +118,47 @@ def _plain(value: Any) -> bool:
 
 # --------------------------------------------------------------------------- canary
 
-_CANARY: list[tuple[str, Manifest]] = [
-    ("", {"apiVersion": "v1", "kind": "ConfigMap",
-          "metadata": {"name": "canary", "labels": {"b": "2", "a": "1"}, "annotations": {},
-                       "finalizers": [], "namespace": "canary"},
-          "data": {"z": "last", "a": "first", "multi": "line 1\nline 2\n"},
-          "immutable": False}),
-    ("group", {"kind": "Widget", "apiVersion": "example.com/v1",
-               "metadata": {"namespace": None, "name": "canary-widget", "labels": {},
-                            "annotations": {"y": "", "x": "1"}, "finalizers": ["b", "a"]},
-               "spec": {"b": [{"y": 1, "x": 0}, [], {}, -(2**40), True], "a": {"d": {}, "c": ""}},
-               "status": {}}),
+Reference = Callable[[list[Manifest]], list[Manifest]]
+
+# Nested maps out of order, nulls, empty lists and maps, multi-line strings, negative large integers.
+_CANARY: list[Manifest] = [
+    {"apiVersion": "v1", "kind": "ConfigMap",
+     "metadata": {"name": "canary", "labels": {"b": "2", "a": "1"}, "annotations": {},
+                  "finalizers": [], "namespace": "canary"},
+     "data": {"z": "last", "a": "first", "multi": "line 1\nline 2\n"},
+     "immutable": False},
+    {"kind": "Widget", "apiVersion": "example.com/v1",
+     "metadata": {"namespace": None, "name": "canary-widget", "labels": {},
+                  "annotations": {"y": "", "x": "1"}, "finalizers": ["b", "a"]},
+     "spec": {"b": [{"y": 1, "x": 0}, [], {}, -(2**40), True], "a": {"d": {}, "c": ""}},
+     "status": {}},
 ]
 
 
-def _canary_matches() -> bool:
-    """Render the canary chart through cdk8s and through `render`; True when they agree exactly."""
-    from cdk8s import App
-
-    from k8s_charts.manifest import ChartPart, FolderChart, emit
-
-    chart = FolderChart(App(), "fast-render-canary", folder="canary")
-    scopes = {"": chart, "group": ChartPart(chart, "group")}
-    for scope, manifest in _CANARY:
-        emit(scopes[scope], manifest["metadata"]["name"], manifest)
-    fast = render([manifest for _, manifest in _CANARY])
-    slow = chart.manifests()
+def _canary_matches(reference: Reference) -> bool:
+    """Render the canary through cdk8s (`reference`) and through `render`; True when they agree exactly."""
+    fast = render(_CANARY)
     if fast is None:
         return False
 
     def canonical(objects: list[Manifest]) -> list[str]:  # order-sensitive within each object
         return sorted(json.dumps(obj) for obj in objects)
 
-    return canonical(fast) == canonical(slow)
+    return canonical(fast) == canonical(reference(_CANARY))
 
 
 _checked: list[bool] = []
 
 
-def renderer() -> Callable[[list[Manifest]], list[Manifest] | None] | None:
-    """`render` when it reproduces the installed cdk8s (checked once per process), else None."""
+def renderer(reference: Reference) -> Callable[[list[Manifest]], list[Manifest] | None] | None:
+    """`render` when it reproduces `reference`, the caller's way of rendering through cdk8s (checked once
+    per process), else None."""
     if os.environ.get("PAYLEDGER_FAST_RENDER", "1") == "0":
         return None
     if not _checked:
         try:
-            matches = _canary_matches()
-            problem = "this cdk8s renders differently from synthesis.fast_render"
+            matches = _canary_matches(reference)
+            problem = "this cdk8s renders differently from speedups.fast_render"
         except Exception as error:  # any surprise means: let cdk8s render
             matches, problem = False, f"fast render check failed ({type(error).__name__}: {error})"
         if not matches:

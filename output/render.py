@@ -1,6 +1,6 @@
 """Rendering manifests to files: one block-YAML file per object, stable paths.
 
-Manifests are rendered by synthesis.fast_yaml, which writes the same bytes as `yaml.dump` with
+Manifests are rendered by speedups.fast_yaml, which writes the same bytes as `yaml.dump` with
 `_Dumper` about ten times faster; `_Dumper` stays the reference and renders whatever the fast
 emitter does not support.
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from synthesis import fast_yaml
+from speedups import fast_yaml
 
 __all__ = ["render_folders", "to_yaml"]
 

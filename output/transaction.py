@@ -6,7 +6,7 @@ any staging folder exists, and rewritten with state "commit" once every tree is 
 rewrite is the commit point. A run that dies before it leaves staging folders only, which the next
 run deletes (rolled back); a run that dies after it, even between the two renames of a swap, is
 rolled forward by the next run (completed). Every writer recovers first, under the checkout lock
-(synthesis.lock), so recovery never races a live run.
+(output.lock), so recovery never races a live run.
 
 Guarantees hold across process crashes; after a power loss the journal still decides, but file
 contents written just before it may not have reached the disk (no fsync per file: 21,000 of

@@ -1,6 +1,6 @@
 """Which folders a synth may replace: its own output only, never a checkout, a file or anyone else's folder.
 
-Every output folder carries a marker file (synthesis.transaction.MARKER) naming its side, so a
+Every output folder carries a marker file (output.transaction.MARKER) naming its side, so a
 folder this tool did not create, or the other side's output, is recognised and refused before
 anything is touched.
 """
@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from synthesis.transaction import MARKER
+from output.transaction import MARKER
 
 __all__ = ["UnsafeOutput", "safe_outputs"]
 

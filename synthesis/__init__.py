@@ -1,1 +1,0 @@
-"""Turning charts and stacks into files: atomic writes, drift checks, validation, fast loading."""

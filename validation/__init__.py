@@ -1,0 +1,61 @@
+"""Checks the committed GitOps tree the way a cluster and Argo CD will see it.
+
+Built-in kinds are validated strictly against the Kubernetes schemas of the catalog's version
+(kubernetes-validate's schemas and lookup; a built-in API with no schema, e.g. a removed beta, is
+an error, not a warning); custom resources strictly against their CRDs' openAPIV3Schema; then the
+invariants no schema can express: every Deployment has its Service, HPA, PDB, ServiceAccount and
+NetworkPolicy, selectors match, ports exist, disruption is possible, Argo CD paths exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from validation.invariants import argo_paths, workload_invariants
+from validation.report import Finding, Report
+from validation.schemas import CrdSchemas, builtin_errors, is_builtin
+
+__all__ = ["CrdSchemas", "Finding", "Report", "builtin_errors", "validate_tree"]
+
+
+def _load(root: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    for path in sorted(root.rglob("*.yaml")):
+        relative = path.relative_to(root.parent).as_posix()
+        for document in yaml.load_all(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader):
+            if document is not None:
+                yield relative, document
+
+
+def validate_tree(
+    root: Path, *, kubernetes_versions: dict[str, str], crds: CrdSchemas | None
+) -> Report:
+    """Validate every object under `root` (gitops_out/); `kubernetes_versions` maps env -> "1.30"."""
+    report = Report()
+    objects: list[tuple[str, dict[str, Any]]] = list(_load(root))
+    for file, manifest in objects:
+        subject = f"{manifest.get('kind')}/{manifest.get('metadata', {}).get('name')}"
+        env = file.split("/")[1]
+        version = kubernetes_versions.get(env)
+        if version is None:
+            report.findings.append(Finding(file, subject, f"environment folder {env!r} is not in the catalog"))
+            continue
+        api_version = str(manifest.get("apiVersion", ""))
+        if is_builtin(api_version):
+            report.builtin_checked += 1
+            report.findings.extend(Finding(file, subject, message) for message in builtin_errors(manifest, version))
+            continue
+        errors = crds.errors(manifest) if crds else None
+        if errors is None:
+            hint = "" if crds else " (pass --crd-dir to check custom resources)"
+            report.findings.append(Finding(file, subject, f"no schema for {api_version} {manifest.get('kind')}{hint}"))
+            continue
+        report.custom_checked += 1
+        report.findings.extend(Finding(file, subject, message) for message in errors)
+    report.findings.extend(workload_invariants(objects))
+    report.findings.extend(argo_paths(root, objects))
+    report.findings.sort()
+    return report
