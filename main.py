@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
+import datetime
 import errno
 import os
 import re
@@ -155,6 +156,9 @@ def check(catalog, args: argparse.Namespace) -> int:
 
 
 def validate(catalog, args: argparse.Namespace) -> int:
+    """Schemas, CRDs and invariants of gitops_out/, and whether EKS still supports each environment's
+    Kubernetes version today (the only command that reads the clock; synth never does)."""
+    from catalog.rules import kubernetes_support
     from validation import CrdSchemas, validate_tree
 
     out = Path(args.out)
@@ -168,13 +172,19 @@ def validate(catalog, args: argparse.Namespace) -> int:
     versions = {name: env.kubernetes_version for name, env in catalog.environments.items()}
     with checkout_lock(args, exclusive=False):
         report = validate_tree(out, kubernetes_versions=versions, crds=crds)
+    unsupported, aging = kubernetes_support(catalog, datetime.date.today())
+    for finding in aging:
+        progress(f"warning: {catalog.source}: {'.'.join(finding.path)}: {finding.message}")
+    for finding in unsupported:
+        print(f"{catalog.source}: {'.'.join(finding.path)}: {finding.message}")
     for finding in report.findings:
         print(finding)
+    problems = len(report.findings) + len(unsupported)
     progress(
         f"validate: {report.builtin_checked} built-in and {report.custom_checked} custom objects checked, "
-        f"{len(report.findings)} problems"
+        f"Kubernetes versions against the EKS support calendar, {problems} problems"
     )
-    return EXIT_FAILED if report.findings else EXIT_OK
+    return EXIT_FAILED if problems else EXIT_OK
 
 
 def parser() -> argparse.ArgumentParser:

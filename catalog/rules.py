@@ -6,15 +6,17 @@ import ipaddress
 import itertools
 import re
 from collections.abc import Iterator
+from datetime import date
 from typing import TYPE_CHECKING, NamedTuple
 
+from catalog.eks_support import EKS_VERSIONS, WARN_DAYS
 from catalog.graph import DependencyError, depths
 from catalog.models import Environment
 
 if TYPE_CHECKING:
     from catalog.loader import Catalog
 
-__all__ = ["Finding", "check", "dependency_order"]
+__all__ = ["Finding", "check", "dependency_order", "kubernetes_support"]
 
 
 class Finding(NamedTuple):
@@ -32,6 +34,7 @@ def check(catalog: Catalog) -> list[Finding]:
         findings += _zones(env)
         findings += _production(env)
         findings += _aws(env)
+        findings += _kubernetes_offered(env)
     findings += _vpc_overlaps(catalog)
     return findings
 
@@ -112,6 +115,41 @@ def _production(env: Environment) -> Iterator[Finding]:
         yield Finding((*at, "postgres", "deletion_protection"), "production databases need deletion protection")
     if env.redis.num_cache_clusters < 2:
         yield Finding((*at, "redis", "num_cache_clusters"), "production Redis needs a replica for failover")
+
+
+def _kubernetes_offered(env: Environment) -> Iterator[Finding]:
+    """Clock-free: the version must be one the support calendar knows (EKS offers it, with known dates)."""
+    if env.kubernetes_version not in EKS_VERSIONS:
+        yield Finding(("environments", env.name, "kubernetes_version"),
+                      f"{env.kubernetes_version} is not in the EKS support calendar (catalog/eks_support.py; "
+                      f"known: {', '.join(EKS_VERSIONS)})")
+
+
+def kubernetes_support(catalog: Catalog, today: date) -> tuple[list[Finding], list[Finding]]:
+    """(errors, warnings) for each environment's Kubernetes version on `today`.
+
+    Past the end of extended support EKS no longer offers the version: an error. In extended support
+    (extra cost per cluster hour), or within WARN_DAYS of leaving standard support: a warning. Only
+    `validate` and CI call this, with today's date; synth never reads the clock.
+    """
+    errors: list[Finding] = []
+    warnings: list[Finding] = []
+    for env in catalog.environments.values():
+        at = ("environments", env.name, "kubernetes_version")
+        window = EKS_VERSIONS.get(env.kubernetes_version)
+        version = env.kubernetes_version
+        if window is None:
+            errors.append(Finding(at, f"{version} is not in the EKS support calendar"))
+        elif today > window.end_of_extended:
+            errors.append(Finding(at, f"EKS ended extended support for {version} on {window.end_of_extended}; "
+                                      "a cluster at this version cannot be created or kept"))
+        elif today > window.end_of_standard:
+            warnings.append(Finding(at, f"{version} left standard support on {window.end_of_standard} and is in "
+                                        f"extended support (extra cost) until {window.end_of_extended}; upgrade"))
+        elif (window.end_of_standard - today).days <= WARN_DAYS:
+            warnings.append(Finding(at, f"{version} leaves standard support on {window.end_of_standard}, in "
+                                        f"{(window.end_of_standard - today).days} days; plan the upgrade"))
+    return errors, warnings
 
 
 def _vpc_overlaps(catalog: Catalog) -> Iterator[Finding]:

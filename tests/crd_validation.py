@@ -1,7 +1,7 @@
 """Strict schema checks for chart tests, through the same validator `main.py validate` uses.
 
 Custom resources are checked against the CRDs in ../shared/crds (unknown fields rejected), built-in
-kinds against the Kubernetes 1.30 schemas.
+kinds against the schemas of the newest Kubernetes version the catalog's environments run.
 """
 
 from __future__ import annotations
@@ -10,12 +10,15 @@ import functools
 from pathlib import Path
 from typing import Any
 
+from catalog import load_catalog
 from validation import CrdSchemas, builtin_errors
 
 __all__ = ["CRD_DIR", "custom_kinds", "validate_builtin", "validate_custom"]
 
-CRD_DIR = Path(__file__).resolve().parents[2] / "shared" / "crds"
-KUBERNETES_VERSION = "1.30"
+ROOT = Path(__file__).resolve().parents[1]
+CRD_DIR = ROOT.parent / "shared" / "crds"
+KUBERNETES_VERSION = max((env.kubernetes_version for env in load_catalog(ROOT / "platform.yaml").environments.values()),
+                         key=lambda version: tuple(map(int, version.split("."))))
 
 
 @functools.cache

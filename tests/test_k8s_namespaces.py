@@ -34,20 +34,20 @@ def prod(rendered: dict[str, Rendered]) -> Rendered:
 
 
 @pytest.mark.parametrize("env_name", ["dev", "staging", "prod"])
-def test_every_object_validates_against_kubernetes_1_30(rendered, env_name: str) -> None:
+def test_every_object_validates_against_its_kubernetes_version(rendered, env, env_name: str) -> None:
     for obj in rendered[env_name].values():
-        kubernetes_validate.validate(obj, "1.30.0", strict=True)
+        kubernetes_validate.validate(obj, f"{env(env_name).kubernetes_version}.0", strict=True)
 
 
 @pytest.mark.parametrize(("namespace", "level"), [
     ("platform-core", "restricted"), ("services", "restricted"), ("observability", "privileged"),
     ("ingress-nginx", "baseline"), ("cert-manager", "restricted"),
 ])
-def test_namespaces_enforce_their_pod_security_level(prod, namespace: str, level: str) -> None:
+def test_namespaces_enforce_their_pod_security_level(prod, env, namespace: str, level: str) -> None:
     labels = prod["Namespace", "", namespace]["metadata"]["labels"]
     for mode in ("enforce", "audit", "warn"):
         assert labels[f"pod-security.kubernetes.io/{mode}"] == level
-    assert labels["pod-security.kubernetes.io/enforce-version"] == "v1.30"
+    assert labels["pod-security.kubernetes.io/enforce-version"] == f"v{env('prod').kubernetes_version}"
     assert "istio-injection" not in labels
 
 

@@ -60,19 +60,19 @@ def rule_ports(rule: dict[str, Any]) -> list[int]:
 
 
 @pytest.mark.parametrize("env_name", ENVS)
-def test_every_object_validates_against_kubernetes_1_30(rendered, env_name: str) -> None:
+def test_every_object_validates_against_its_kubernetes_version(rendered, env, env_name: str) -> None:
     """Strict schemas reject unknown fields; a missing schema (removed API) raises too."""
     objects = [obj for service in rendered[env_name].values() for obj in service.values()]
     assert len(objects) == 8 * len(rendered[env_name])
     for obj in objects:
-        kubernetes_validate.validate(obj, "1.30.0", strict=True)
+        kubernetes_validate.validate(obj, f"{env(env_name).kubernetes_version}.0", strict=True)
 
 
-def test_strict_validation_can_fail(prod) -> None:
+def test_strict_validation_can_fail(prod, env) -> None:
     broken = {**prod["Deployment", "api-gateway"], "spec": {**prod["Deployment", "api-gateway"]["spec"],
                                                           "replica": 3}}
     with pytest.raises(kubernetes_validate.ValidationError):
-        kubernetes_validate.validate(broken, "1.30.0", strict=True)
+        kubernetes_validate.validate(broken, f"{env('prod').kubernetes_version}.0", strict=True)
 
 
 def test_every_object_is_named_labelled_and_namespaced(rendered) -> None:
@@ -187,7 +187,8 @@ def test_gpu_knobs_present_when_enabled(catalog, env) -> None:
     assert spec["tolerations"] == [{"key": "nvidia.com/gpu", "operator": "Equal", "value": "true",
                                     "effect": "NoSchedule"}]
     assert container(objects, "ai-orchestrator")["resources"]["limits"]["nvidia.com/gpu"] == "2"
-    kubernetes_validate.validate(objects["Deployment", "ai-orchestrator"], "1.30.0", strict=True)
+    kubernetes_validate.validate(objects["Deployment", "ai-orchestrator"], f"{prod_env.kubernetes_version}.0",
+                                 strict=True)
 
 
 def test_service_account_uses_irsa_without_api_token(prod, env) -> None:
