@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import resource
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +17,8 @@ import yaml
 from brief import PRODUCTION
 
 import main
+from catalog.loader import MAX_PROBLEMS
+from catalog.yaml_source import MAX_BYTES, MAX_DEPTH, MAX_ITEMS
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = (ROOT / "platform.yaml").read_text(encoding="utf-8")
@@ -28,10 +35,10 @@ def svc(name: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
     return lambda data: data["services"][name]
 
 
-def run_bad(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str) -> list[str]:
+def run_bad(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str | bytes) -> list[str]:
     """Run synth on `text`; assert exit 2 and that the existing output was not touched."""
     catalog = tmp_path / "bad.yaml"
-    catalog.write_text(text, encoding="utf-8")
+    catalog.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
     out = tmp_path / "out"
     (out / "prod").mkdir(parents=True)
     (out / "prod" / "keep.yaml").write_text("sentinel\n")
@@ -215,3 +222,150 @@ def test_environment_overrides_are_merge_patches() -> None:
     assert dev_gateway.resources.requests.cpu == "100m"
     assert dev_gateway.resources.limits.cpu == "1"  # from service_defaults, untouched by the patch
     assert environments["dev"].services["ai-orchestrator"].resources.requests.memory == "1Gi"
+
+
+# --- Hostile YAML: refused with its line, before any value is built ---
+
+ALIASES = "project: &p {name: payledger}\nnamespaces: *p\n"
+# The top mapping is level 1, so the bracket on line MAX_DEPTH + 1 opens level MAX_DEPTH + 1.
+DEEP = "project:\n" + " [\n" * (MAX_DEPTH + 5) + " ]" * (MAX_DEPTH + 5) + "\n"
+HOSTILE = {
+    "anchor and alias": (ALIASES, 1, "anchors and aliases (&, *) are not supported"),
+    "merge key of a scalar": ("project:\n  name: payledger\n  <<: 5\n", 3, "merge keys (<<) are not supported"),
+    "merge key of a mapping": ("project:\n  <<: {name: payledger}\n", 2, "merge keys (<<) are not supported"),
+    "tag on a key": ("project:\n  ? !!python/name:os.system\n  : 1\n", 2, "tags (tag:yaml.org,2002:python/name"),
+    "tag on a value": ("project:\n  name: !!binary aGk=\n", 2, "tags (tag:yaml.org,2002:binary) are not"),
+    "local tag": ("project: !thing {}\n", 1, "tags (!thing) are not supported"),
+    "mapping as key": ("project:\n  ? {a: 1}\n  : 1\n", 2, "project: keys must be scalars"),
+    "deep nesting": (DEEP, MAX_DEPTH + 1, f"nested deeper than {MAX_DEPTH} levels"),
+    "too many entries": ("project: [" + ", ".join(["a"] * (MAX_ITEMS + 1)) + "]\n", 1,
+                         f"more than {MAX_ITEMS} entries in one list or mapping"),
+    "NUL byte": ("project:\n  name: pay\0ledger\n", 2, "character U+0000 is not allowed in YAML text"),
+    "invalid UTF-8": (b"project:\n  name: pay\xffledger\n", 2, "not UTF-8 text (byte 0xff)"),
+    "integer of 5000 digits": ("project:\n  name: " + "9" * 5000 + "\n", 2, "project.name: cannot read int value"),
+    "impossible date": ("project:\n  name: 2024-13-45\n", 2, "project.name: cannot read timestamp value: month"),
+    "impossible date as key": ("project:\n  2024-13-45: 1\n", 2, "project: cannot read timestamp value: month"),
+    "value tag PyYAML cannot build": ("project:\n  name: =\n", 2, "project.name: cannot read value value"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_hostile_yaml(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text, line, expected = HOSTILE[case]
+    errors = run_bad(tmp_path, capsys, text)
+    assert any(error.startswith(f"bad.yaml:{line}: ") and expected in error for error in errors), errors
+
+
+def test_an_unreadable_value_is_reported_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = GOOD.replace("  gitops_revision: main\n", "  gitops_revision: 2024-13-45\n")
+    errors = run_bad(tmp_path, capsys, text)
+    assert [error for error in errors if "project.gitops_revision" in error] == [
+        f"bad.yaml:{GOOD.splitlines().index('  gitops_revision: main') + 1}: project.gitops_revision: "
+        "cannot read timestamp value: month must be in 1..12"]
+
+
+def test_oversized_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    padding = "#" * (MAX_BYTES - len(GOOD.encode("utf-8"))) + "\n"
+    errors = run_bad(tmp_path, capsys, GOOD + padding)
+    assert errors == [f"bad.yaml: larger than {MAX_BYTES // 2**20} MiB; not a catalog"]
+
+
+def test_override_that_is_not_a_mapping(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    errors = run_bad(tmp_path, capsys, mutate(set_in(("environments", "dev", "service_overrides"), {"*": [1]})))
+    assert any('environments.dev.service_overrides.*: must be a mapping (a merge patch)' in e for e in errors)
+
+
+def test_a_flood_of_problems_stops_early(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = GOOD.replace("    vault_secrets: [jwt-signing-key]", "    vault_secrets: [" + ", ".join(
+        f"X{index}" for index in range(MAX_ITEMS)) + "]")
+    errors = run_bad(tmp_path, capsys, text)
+    assert len(errors) == MAX_PROBLEMS + 1
+    assert f"bad.yaml: stopped after {MAX_PROBLEMS} problems; fix these first" in errors
+
+
+# --- The bounds: hostile files refused in a fresh process within 10 s and 1 GiB ---
+
+TIME_LIMIT_S = 10
+MEMORY_LIMIT = 2**30
+
+
+def _limited() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
+def billion_laughs() -> str:
+    """Nine levels of nine aliases: under 1 KB of text, 9**9 values once expanded."""
+    lines, previous = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]'], "a"
+    for name in "bcdefghi":
+        lines.append(f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]")
+        previous = name
+    return "\n".join(lines) + "\n"
+
+
+def _megabyte_of(item: str, prefix: str = "", suffix: str = "") -> str:
+    room = MAX_BYTES - len(prefix) - len(suffix)
+    return prefix + item * (room // len(item)) + suffix
+
+
+def _inflated(old: str, item: str, prefix: str, suffix: str) -> str:
+    """The real catalog with `old` replaced by `item` repeated to fill the file up to MAX_BYTES."""
+    room = MAX_BYTES - len(GOOD) + len(old) - len(prefix) - len(suffix)
+    return GOOD.replace(old, prefix + item * (room // len(item)) + suffix)
+
+
+BOUNDED = {
+    "billion laughs": billion_laughs,
+    "a megabyte of aliases": lambda: _megabyte_of(", *a", "a: &a 1\nb: [0", "]\n"),
+    "nesting to libyaml's limit": lambda: _megabyte_of("[", "a: "),
+    "a megabyte of keys": lambda: _megabyte_of("k: 1\n"),
+    "slow-to-match instance type": lambda: _inflated("instance_types: [m6i.large]", "1", "instance_types: [a", "x]"),
+    "a megabyte of bad names": lambda: _inflated("vault_secrets: [jwt-signing-key]", ", X", "vault_secrets: [X", "]"),
+}
+
+
+def _run_main(catalog: str, tmp_path: Path, command: str = "synth") -> subprocess.CompletedProcess[str]:
+    out = tmp_path / "out"
+    (out / "prod").mkdir(parents=True, exist_ok=True)
+    (out / "prod" / "keep.yaml").write_text("sentinel\n")
+    extra = ["--only", "kubernetes"] if command == "synth" else []
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), command, *extra, "--catalog", catalog, "--out", str(out)],
+        capture_output=True, text=True, timeout=TIME_LIMIT_S, preexec_fn=_limited, cwd=tmp_path)
+    assert time.monotonic() - started < TIME_LIMIT_S
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    assert [p.name for p in out.rglob("*")] == ["prod", "keep.yaml"]
+    assert (out / "prod" / "keep.yaml").read_text() == "sentinel\n"
+    return result
+
+
+@pytest.mark.parametrize("case", sorted(BOUNDED))
+def test_hostile_file_is_refused_within_bounds(case: str, tmp_path: Path) -> None:
+    catalog = tmp_path / "bad.yaml"
+    catalog.write_text(BOUNDED[case](), encoding="utf-8")
+    assert catalog.stat().st_size <= MAX_BYTES
+    lines = _run_main(str(catalog), tmp_path).stderr.strip().splitlines()
+    assert lines and all(LINE.match(line.replace(str(catalog), "bad.yaml")) for line in lines), lines[:5]
+
+
+@pytest.mark.parametrize("command", ["synth", "check", "validate"])
+def test_every_command_refuses_the_bomb(command: str, tmp_path: Path) -> None:
+    catalog = tmp_path / "bad.yaml"
+    catalog.write_text(billion_laughs(), encoding="utf-8")
+    assert "anchors and aliases" in _run_main(str(catalog), tmp_path, command).stderr
+
+
+def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "catalog.fifo"
+    os.mkfifo(fifo)
+    assert _run_main(str(fifo), tmp_path).stderr.strip() == f"{fifo}: not a regular file"
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+def test_device_is_refused(device: str, tmp_path: Path) -> None:
+    assert _run_main(device, tmp_path).stderr.strip() == f"{device}: not a regular file"
+
+
+def test_folder_is_refused(tmp_path: Path) -> None:
+    assert _run_main(str(tmp_path), tmp_path).stderr.strip() == f"{tmp_path}: not a regular file"

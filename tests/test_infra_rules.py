@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -73,7 +74,8 @@ CASES = {
                                 "environments.dev.postgres.instance_class: db.t4g.micro does not support "
                                 "Performance Insights"),
     "name too long for AWS": (lambda data: data["services"].__setitem__(
-        "notification-service-with-a-very-long-name", {**data["services"]["notification-service"], "port": 4090}),
+        "notification-service-with-a-very-long-name",
+        {**copy.deepcopy(data["services"]["notification-service"]), "port": 4090}),
                               "is longer than 40 characters"),
     "malformed zone id": (env_set("prod", "route53_zone_id", "zone-1"),
                           "environments.prod.route53_zone_id: String should match pattern"),
