@@ -92,13 +92,9 @@ class _Collector:
     def __init__(self, display_name: str) -> None:
         self.file, self.problems = display_name, []
         self.located = Located({}, {})
-        self.unread: set[FieldPath] = set()
 
     def add_yaml(self, problems: Iterable[YamlProblem]) -> None:
-        """A value YAML could not read stands in as null; the schema's complaint about that null would
-        only repeat the problem, so later complaints at its path are left out."""
         for problem in problems:
-            self.unread.add(problem.path)
             self.add(problem.path, problem.message, line=problem.line)
 
     def add(self, path: FieldPath, message: str, line: int | None = None) -> None:
@@ -111,7 +107,7 @@ class _Collector:
         for item in error.errors(include_url=False):
             loc = tuple(str(part) for part in item["loc"])
             path = locate(loc)
-            if path in self.unread:
+            if path in self.located.unread:  # null stands in for it: the schema would only repeat YAML's problem
                 continue
             message = item["msg"].removeprefix("Value error, ")
             if item["type"] == "missing":

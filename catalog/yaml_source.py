@@ -56,10 +56,10 @@ def _refuse(line: int | None, message: str) -> Unreadable:
 
 
 class Located:
-    """Parsed data plus the line each path starts on."""
+    """Parsed data, the line each path starts on, and the paths whose value could not be read (null)."""
 
-    def __init__(self, data: Any, lines: dict[Path, int]) -> None:
-        self.data, self.lines = data, lines
+    def __init__(self, data: Any, lines: dict[Path, int], unread: frozenset[Path] = frozenset()) -> None:
+        self.data, self.lines, self.unread = data, lines, unread
 
     def line_of(self, path: Path) -> int | None:
         """Line of `path`, or of its nearest ancestor that exists in the file."""
@@ -121,7 +121,7 @@ def _screen(text: str) -> list[YamlProblem]:
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             problems.append(YamlProblem(line, (), "anchors and aliases (&, *) are not supported; "
                                                   "repeat values through service_defaults or service_overrides"))
-        if getattr(event, "tag", None) and not (isinstance(event, yaml.ScalarEvent) and event.implicit[0]):
+        if getattr(event, "tag", None):
             problems.append(YamlProblem(line, (), f"tags ({event.tag}) are not supported; quote a value "
                                                   "to make it a string"))
         if isinstance(event, yaml.CollectionStartEvent):
@@ -157,6 +157,7 @@ def parse(text: str) -> tuple[Located, list[YamlProblem]]:
         raise _refuse(None, "the file is empty; expected a mapping with project, services, ...")
     lines: dict[Path, int] = {}
     problems: list[YamlProblem] = []
+    unread: set[Path] = set()
 
     def scalar(node: yaml.Node, path: Path) -> Any:
         """Implicit scalars only (tags were refused), but a well-formed one can still be unreadable:
@@ -167,6 +168,7 @@ def parse(text: str) -> tuple[Located, list[YamlProblem]]:
             kind = node.tag.rsplit(":", 1)[-1]
             reason = str(error).splitlines()[0].split(";")[0]
             problems.append(YamlProblem(_line(node.start_mark), path, f"cannot read {kind} value: {reason}"))
+            unread.add(path)
             return None
 
     def build(node: yaml.Node, path: Path) -> Any:
@@ -204,4 +206,4 @@ def parse(text: str) -> tuple[Located, list[YamlProblem]]:
     data = build(node, ())
     if not isinstance(data, dict):
         raise _refuse(lines[()], f"the top level must be a mapping, not a {type(data).__name__}")
-    return Located(data, lines), problems
+    return Located(data, lines, frozenset(unread)), problems
