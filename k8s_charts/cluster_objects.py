@@ -150,7 +150,7 @@ class ClusterObjectsChart(FolderChart):
                          "annotations": annotations},
             "spec": {
                 "ingressClassName": ingress_nginx.INGRESS_CLASS,
-                "tls": [{"hosts": [host], "secretName": f"{service.name}-tls"}],
+                "tls": [{"hosts": [host], "secretName": naming.kubernetes_secret_name(service, "tls")}],
                 "rules": [{"host": host, "http": {"paths": [{
                     "path": "/",
                     "pathType": "Prefix",

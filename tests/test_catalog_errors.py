@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import resource
@@ -17,6 +18,7 @@ import yaml
 from brief import PRODUCTION
 
 import main
+from catalog import naming
 from catalog.loader import MAX_PROBLEMS
 from catalog.yaml_source import MAX_BYTES, MAX_DEPTH, MAX_ITEMS
 
@@ -132,6 +134,102 @@ CASES = {
                                       "environments.prod.cluster_public_endpoint: a production cluster API must"),
     "unknown environment key": (set_in(("environments", "dev", "regoin"), "x"),
                                 "environments.dev.regoin: unknown field"),
+}
+
+
+
+# --- What AWS, Kubernetes or Argo CD would refuse, and names two things would share ---
+
+def add_service(name: str, template: str, **changes: Any) -> Callable[[dict[str, Any]], None]:
+    """A copy of service `template` named `name` on a port of its own, not public."""
+    def edit(data: dict[str, Any]) -> None:
+        port = 1 + max(service["port"] for service in data["services"].values())
+        data["services"][name] = {**copy.deepcopy(data["services"][template]), "port": port, "public": False,
+                                  **changes}
+
+    return edit
+
+
+def add_environment(name: str, template: str, **changes: Any) -> Callable[[dict[str, Any]], None]:
+    def edit(data: dict[str, Any]) -> None:
+        data["environments"][name] = {**copy.deepcopy(data["environments"][template]), **changes}
+
+    return edit
+
+
+def both(*edits: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    def edit(data: dict[str, Any]) -> None:
+        for one in edits:
+            one(data)
+
+    return edit
+
+
+CATALOG = yaml.safe_load(GOOD)
+LONGEST_CLUSTER = "c" * 63  # the longest cluster name the schema accepts (a DNS label)
+NO_REDIS = next(name for name, s in CATALOG["services"].items() if not s.get("depends_on", {}).get("redis"))
+# Long enough that `payledger-<env>-redis` just fits ElastiCache's limit and `payledger-<env>-default` does not.
+LONG_ENV = "e" * (naming.ELASTICACHE_GROUP.max_length - len("payledger--redis"))
+ANY_SERVICE = next(iter(CATALOG["services"]))
+LONG_IMAGE = "payledger/" + "i" * (naming.ECR_REPOSITORY.max_length + 1 - len("payledger/"))
+# Within ECR's limit, but not once the registry host is put in front.
+LONGISH_IMAGE = "payledger/" + "i" * (naming.ECR_REPOSITORY.max_length - 10 - len("payledger/"))
+
+CASES |= {
+    "cluster name too long for its IAM roles": (
+        set_in(("environments", "dev", "cluster_name"), LONGEST_CLUSTER),
+        f"environments.dev.cluster_name: IAM role name '{LONGEST_CLUSTER}-cluster' is "
+        f"{len(LONGEST_CLUSTER) + len('-cluster')} characters, over the limit of {naming.IAM_ROLE.max_length}"),
+    "ElastiCache default user id too long": (
+        add_environment(LONG_ENV, "prod", vpc_cidr="10.50.0.0/16", account_id="555555555555",
+                        service_overrides={"*": {"depends_on": {"redis": False}}}),
+        f"environments.{LONG_ENV}: ElastiCache user id 'payledger-{LONG_ENV}-default' is "
+        f"{naming.ELASTICACHE_USER.max_length + 2} characters, over the limit of {naming.ELASTICACHE_USER.max_length}"),
+    "identifiers starting with a digit": (set_in(("project", "name"), "1payledger"),
+                                          "environments.dev: RDS instance identifier '1payledger-dev-postgres' must "
+                                          "be a lowercase letter"),
+    "identifiers holding --": (set_in(("project", "name"), "pay--ledger"),
+                               "environments.dev: ElastiCache replication group id 'pay--ledger-dev-redis' must be"),
+    "image over ECR's limit": (set_in(("services", ANY_SERVICE, "image"), LONG_IMAGE),
+                               f"services.{ANY_SERVICE}: ECR repository name '{LONG_IMAGE}' is "
+                               f"{len(LONG_IMAGE)} characters, over the limit of {naming.ECR_REPOSITORY.max_length}"),
+    "image reference over the runtimes' limit": (
+        set_in(("services", ANY_SERVICE, "image"), LONGISH_IMAGE),
+        f"services.{ANY_SERVICE}: container image name '111111111111.dkr.ecr.eu-west-1.amazonaws.com/{LONGISH_IMAGE}'"),
+    "service name that is no Service name": (add_service("4xx-service", ANY_SERVICE, image="payledger/4xx"),
+                                             "services.4xx-service: Kubernetes Service name '4xx-service' must be a "
+                                             "lowercase letter"),
+    "stack name of another environment's state stack": (
+        add_environment("prod-state", "prod", vpc_cidr="10.40.0.0/16", account_id="444444444444",
+                        service_overrides={"*": {"depends_on": {"redis": False}}}),
+        "environments.prod-state: CDKTF stack name 'payledger-prod-state' is also made for environments.prod in prod"),
+    "IAM roles of two clusters in one account": (
+        both(set_in(("environments", "staging", "account_id"), CATALOG["environments"]["dev"]["account_id"]),
+             set_in(("environments", "staging", "region"), "eu-west-2"),
+             set_in(("environments", "staging", "availability_zones"), ["eu-west-2a", "eu-west-2b"]),
+             set_in(("environments", "staging", "cluster_name"), CATALOG["environments"]["dev"]["cluster_name"])),
+        "environments.staging.cluster_name: IAM role name 'payledger-dev-cluster' is also made for "
+        "environments.dev.cluster_name in dev"),
+    "two services with one image": (set_in(("services", "billing-service", "image"),
+                                           CATALOG["services"][ANY_SERVICE]["image"]),
+                                    f"services.billing-service: ECR repository name "
+                                    f"'{CATALOG['services'][ANY_SERVICE]['image']}' is also made for"),
+    "service named like an add-on's Application": (
+        add_service("cert-manager", ANY_SERVICE, image="payledger/cm"),
+        "services.cert-manager: Application 'cert-manager' in namespace 'argocd' would replace the platform's own"),
+    "service named like the root Application": (add_service("root", ANY_SERVICE, image="payledger/root"),
+                                                "services.root: Application 'root' in namespace 'argocd' would"),
+    "service named like a namespace guard rail": (
+        add_service("allow-dns", ANY_SERVICE, image="payledger/dns"),
+        "services.allow-dns: NetworkPolicy 'allow-dns-egress' in namespace 'platform-core' would replace the one"),
+    "service named default": (add_service("default", ANY_SERVICE, image="payledger/default"),
+                              "services.default: ServiceAccount 'default' in namespace 'platform-core' would"),
+    "service logging in as a reserved database role": (
+        add_service("pg-monitor", "billing-service", image="payledger/pg"),
+        "services.pg-monitor: PostgreSQL role 'pg_monitor' must not start with 'pg_' (reserved)"),
+    "dashboard uid over Grafana's limit": (
+        add_service("d" * (naming.GRAFANA_UID.max_length - len("staging-") + 1), NO_REDIS, image="payledger/d"),
+        f"Grafana dashboard uid 'staging-{'d' * 33}' is 41 characters, over the limit of 40"),
 }
 
 
