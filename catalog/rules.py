@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from catalog import naming
 from catalog.graph import DependencyError, depths
-from catalog.models import Environment
+from catalog.models import Environment, shown
+from catalog.regions import ZONE_LETTERS
 
 if TYPE_CHECKING:
     from catalog.loader import Catalog
@@ -33,6 +34,7 @@ def check(catalog: Catalog) -> list[Finding]:
     for env in catalog.environments.values():
         findings += _services(catalog, env)
         findings += _zones(env)
+        findings += _subnets(env)
         findings += _production(env)
         findings += _aws(env)
         findings += _kubernetes_names(env)
@@ -85,24 +87,37 @@ def dependency_order(env: Environment) -> dict[str, int]:
 
 def _zones(env: Environment) -> Iterator[Finding]:
     at = ("environments", env.name, "availability_zones")
-    for index, zone in enumerate(env.availability_zones):
-        suffix = zone.removeprefix(env.region)
-        if zone == suffix or len(suffix) != 1 or not suffix.isalpha():
-            yield Finding((*at, str(index)), f"zone {zone!r} is not in region {env.region!r}")
+    letters = ZONE_LETTERS.get(env.region)
+    if letters is None:
+        yield Finding(("environments", env.name, "region"), f"region {env.region!r} is not in catalog/regions.py; "
+                      "add its Availability Zones there from the AWS documentation")
+    else:
+        for index, zone in enumerate(env.availability_zones):
+            if zone.removeprefix(env.region) not in set(letters):
+                yield Finding((*at, str(index)), f"zone {shown(zone)} is not in region {env.region!r} "
+                              f"(its zones: {', '.join(env.region + letter for letter in letters)})")
     if len(set(env.availability_zones)) != len(env.availability_zones):
         yield Finding(at, "zones must not repeat")
-    multi_az_wanted = {
-        "postgres.multi_az": env.postgres.multi_az,
-        "redis.num_cache_clusters > 1": env.redis.num_cache_clusters > 1,
-        "nat_gateways: per_az": env.nat_gateways == "per_az",
-    }
-    for reason, wanted in multi_az_wanted.items():
-        if wanted and len(set(env.availability_zones)) < 2:
-            yield Finding(at, f"{reason} needs at least two availability zones")
+    if len(set(env.availability_zones)) < 2:
+        yield Finding(at, "EKS and RDS subnet groups need subnets in at least two availability zones")
     if env.redis.num_cache_clusters > len(env.availability_zones) and env.redis.num_cache_clusters > 1:
         yield Finding(("environments", env.name, "redis", "num_cache_clusters"),
                       f"{env.redis.num_cache_clusters} nodes cannot spread over "
                       f"{len(env.availability_zones)} zones")
+
+
+# AWS subnets are /16 to /28.
+SMALLEST_SUBNET_PREFIX = 28
+
+
+def _subnets(env: Environment) -> Iterator[Finding]:
+    """The VPC must be large enough for naming.subnet_plan to cut subnets AWS accepts."""
+    plan = naming.subnet_plan(env)
+    smallest = max(ipaddress.IPv4Network(cidr).prefixlen for cidrs in plan for cidr in cidrs)
+    if smallest > SMALLEST_SUBNET_PREFIX:
+        yield Finding(("environments", env.name, "vpc_cidr"),
+                      f"{env.vpc_cidr} is too small: it splits into /{smallest} subnets, and AWS subnets are "
+                      f"/{SMALLEST_SUBNET_PREFIX} at the smallest")
 
 
 def _production(env: Environment) -> Iterator[Finding]:
@@ -225,6 +240,7 @@ def _kubernetes_names(env: Environment) -> Iterator[Finding]:
 # --- AWS side (infra_stacks): what AWS would reject at apply time, or what we refuse to build ---
 
 PRIVATE_RANGES = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+EVERYWHERE = ipaddress.IPv4Network("0.0.0.0/0")
 # x86 NVIDIA families the EKS AL2023 NVIDIA AMI runs on.
 NVIDIA_X86 = re.compile(r"^(g4dn|g5|g6|g6e|gr6|p3|p3dn|p4d|p4de|p5|p5e|p5en)\.")
 GRAVITON = re.compile(r"^[a-z]+[0-9]+g[a-z]*\.")
@@ -237,15 +253,7 @@ def _aws(env: Environment) -> Iterator[Finding]:
     if not any(vpc.subnet_of(private) for private in PRIVATE_RANGES):
         yield Finding((*at, "vpc_cidr"), f"{env.vpc_cidr} is not private address space (RFC 1918)")
 
-    if env.cluster_public_endpoint and not env.cluster_public_access_cidrs:
-        yield Finding((*at, "cluster_public_access_cidrs"),
-                      "a public cluster endpoint needs the source ranges allowed to reach it")
-    if env.cluster_public_access_cidrs and not env.cluster_public_endpoint:
-        yield Finding((*at, "cluster_public_access_cidrs"), "set, but cluster_public_endpoint is false")
-    for index, cidr in enumerate(env.cluster_public_access_cidrs):
-        if ipaddress.IPv4Network(cidr).prefixlen == 0:
-            yield Finding((*at, "cluster_public_access_cidrs", str(index)),
-                          f"{cidr} opens the cluster API to the whole internet")
+    yield from _public_endpoint(env)
 
     groups = env.node_groups
     if groups.general.min < 1:
@@ -268,3 +276,17 @@ def _aws(env: Environment) -> Iterator[Finding]:
         yield Finding((*at, "postgres", "instance_class"),
                       f"{env.postgres.instance_class} does not support Performance Insights; use medium or larger")
 
+
+def _public_endpoint(env: Environment) -> Iterator[Finding]:
+    """A public cluster API is reachable only from named ranges, which together are not the internet."""
+    at = ("environments", env.name, "cluster_public_access_cidrs")
+    if env.cluster_public_endpoint and not env.cluster_public_access_cidrs:
+        yield Finding(at, "a public cluster endpoint needs the source ranges allowed to reach it")
+    if env.cluster_public_access_cidrs and not env.cluster_public_endpoint:
+        yield Finding(at, "set, but cluster_public_endpoint is false")
+    ranges = [ipaddress.IPv4Network(cidr) for cidr in env.cluster_public_access_cidrs]
+    for index, network in enumerate(ranges):
+        if network == EVERYWHERE:
+            yield Finding((*at, str(index)), f"{network} opens the cluster API to the whole internet")
+    if EVERYWHERE not in ranges and EVERYWHERE in ipaddress.collapse_addresses(ranges):
+        yield Finding(at, f"{', '.join(map(str, ranges))} together open the cluster API to the whole internet")

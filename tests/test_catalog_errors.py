@@ -18,8 +18,9 @@ import yaml
 from brief import PRODUCTION
 
 import main
-from catalog import naming
+from catalog import naming, rules
 from catalog.loader import MAX_PROBLEMS
+from catalog.regions import ZONE_LETTERS
 from catalog.yaml_source import MAX_BYTES, MAX_DEPTH, MAX_ITEMS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,8 +124,8 @@ CASES = {
     "zone outside region": (set_in(("environments", "prod", "availability_zones"),
                                    ["eu-west-1a", "eu-west-1b", "us-east-1c"]),
                             "environments.prod.availability_zones.2: zone 'us-east-1c' is not in region"),
-    "one zone for multi-az": (set_in(("environments", "staging", "availability_zones"), ["eu-west-1a"]),
-                              "postgres.multi_az needs at least two availability zones"),
+    "one zone": (set_in(("environments", "dev", "availability_zones"), ["eu-west-1a"]),
+                 "environments.dev.availability_zones: EKS and RDS subnet groups need subnets in at least two"),
     "unknown instance class": (set_in(("environments", "prod", "postgres", "instance_class"), "db.x9.huge"),
                                "environments.prod.postgres.instance_class: 'db.x9.huge' is not a valid RDS"),
     "unknown node instance type": (set_in(("environments", "prod", "node_groups", "general", "instance_types"),
@@ -167,6 +168,7 @@ def both(*edits: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]],
 
 CATALOG = yaml.safe_load(GOOD)
 LONGEST_CLUSTER = "c" * 63  # the longest cluster name the schema accepts (a DNS label)
+UNUSED_ZONE = "eu-west-1" + chr(ord(max(ZONE_LETTERS["eu-west-1"])) + 1)
 NO_REDIS = next(name for name, s in CATALOG["services"].items() if not s.get("depends_on", {}).get("redis"))
 # Long enough that `payledger-<env>-redis` just fits ElastiCache's limit and `payledger-<env>-default` does not.
 LONG_ENV = "e" * (naming.ELASTICACHE_GROUP.max_length - len("payledger--redis"))
@@ -196,6 +198,16 @@ CASES |= {
     "image reference over the runtimes' limit": (
         set_in(("services", ANY_SERVICE, "image"), LONGISH_IMAGE),
         f"services.{ANY_SERVICE}: container image name '111111111111.dkr.ecr.eu-west-1.amazonaws.com/{LONGISH_IMAGE}'"),
+    "VPC too small for AWS subnets": (set_in(("environments", "dev", "vpc_cidr"), "10.10.0.0/24"),
+                                      "environments.dev.vpc_cidr: 10.10.0.0/24 is too small: it splits into /29 "
+                                      f"subnets, and AWS subnets are /{rules.SMALLEST_SUBNET_PREFIX} at the smallest"),
+    "zone the region does not have": (set_in(("environments", "dev", "availability_zones"),
+                                             ["eu-west-1a", UNUSED_ZONE]),
+                                      f"environments.dev.availability_zones.1: zone '{UNUSED_ZONE}' is not in region"),
+    "region without a zone table": (both(set_in(("environments", "dev", "region"), "eu-west-9"),
+                                         set_in(("environments", "dev", "availability_zones"),
+                                                ["eu-west-9a", "eu-west-9b"])),
+                                    "environments.dev.region: region 'eu-west-9' is not in catalog/regions.py"),
     "service name that is no Service name": (add_service("4xx-service", ANY_SERVICE, image="payledger/4xx"),
                                              "services.4xx-service: Kubernetes Service name '4xx-service' must be a "
                                              "lowercase letter"),
@@ -230,6 +242,10 @@ CASES |= {
     "dashboard uid over Grafana's limit": (
         add_service("d" * (naming.GRAFANA_UID.max_length - len("staging-") + 1), NO_REDIS, image="payledger/d"),
         f"Grafana dashboard uid 'staging-{'d' * 33}' is 41 characters, over the limit of 40"),
+    "public ranges covering the internet": (
+        both(set_in(("environments", "dev", "cluster_public_endpoint"), True),
+             set_in(("environments", "dev", "cluster_public_access_cidrs"), ["0.0.0.0/1", "128.0.0.0/1"])),
+        "environments.dev.cluster_public_access_cidrs: 0.0.0.0/1, 128.0.0.0/1 together open the cluster API"),
 }
 
 
