@@ -33,6 +33,7 @@ def check(catalog: Catalog) -> list[Finding]:
     findings: list[Finding] = []
     for env in catalog.environments.values():
         findings += _services(catalog, env)
+        findings += _public_service(env)
         findings += _zones(env)
         findings += _subnets(env)
         findings += _production(env)
@@ -83,6 +84,16 @@ def dependency_order(env: Environment) -> dict[str, int]:
         name: tuple(d for d in service.depends_on.services if d in env.services and d != name)
         for name, service in env.services.items()
     })
+
+
+def _public_service(env: Environment) -> Iterator[Finding]:
+    """The environment's one Ingress (api.<domain>) routes to exactly one service."""
+    public = sorted(service.name for service in env.services.values() if service.public)
+    if not public:
+        yield Finding(("services",), f"no service is public in {env.name}; exactly one must be, to serve its API")
+    for name in public[1:]:
+        yield Finding(("services", name, "public"), f"only one service may be public; {public[0]!r} is too",
+                      env.name)
 
 
 def _zones(env: Environment) -> Iterator[Finding]:

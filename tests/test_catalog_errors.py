@@ -176,6 +176,7 @@ ANY_SERVICE = next(iter(CATALOG["services"]))
 LONG_IMAGE = "payledger/" + "i" * (naming.ECR_REPOSITORY.max_length + 1 - len("payledger/"))
 # Within ECR's limit, but not once the registry host is put in front.
 LONGISH_IMAGE = "payledger/" + "i" * (naming.ECR_REPOSITORY.max_length - 10 - len("payledger/"))
+PUBLIC = next(name for name, s in CATALOG["services"].items() if s.get("public"))
 
 CASES |= {
     "cluster name too long for its IAM roles": (
@@ -211,6 +212,9 @@ CASES |= {
     "service name that is no Service name": (add_service("4xx-service", ANY_SERVICE, image="payledger/4xx"),
                                              "services.4xx-service: Kubernetes Service name '4xx-service' must be a "
                                              "lowercase letter"),
+    "two public services": (set_in(("services", "billing-service", "public"), True),
+                            f"services.billing-service.public: only one service may be public; '{PUBLIC}' is too"),
+    "no public service": (set_in(("services", PUBLIC, "public"), False), "services: no service is public in dev"),
     "stack name of another environment's state stack": (
         add_environment("prod-state", "prod", vpc_cidr="10.40.0.0/16", account_id="444444444444",
                         service_overrides={"*": {"depends_on": {"redis": False}}}),
