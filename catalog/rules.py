@@ -39,6 +39,7 @@ def check(catalog: Catalog) -> list[Finding]:
         findings += _production(env)
         findings += _aws(env)
         findings += _kubernetes_names(env)
+    findings += _namespaces(catalog)
     findings += _aws_names(catalog)
     findings += _vpc_overlaps(catalog)
     return findings
@@ -49,7 +50,10 @@ def _services(catalog: Catalog, env: Environment) -> Iterator[Finding]:
     for service in env.services.values():
         at = ("services", service.name)
         namespace = catalog.namespaces.get(service.namespace)
-        if namespace is None:
+        if service.namespace in naming.RESERVED_NAMESPACES:
+            yield Finding((*at, "namespace"), f"namespace {service.namespace!r} belongs to Kubernetes or Argo CD",
+                          env.name)
+        elif namespace is None:
             yield Finding((*at, "namespace"), f"unknown namespace {service.namespace!r}; "
                           f"declared: {', '.join(sorted(catalog.namespaces))}", env.name)
         elif not namespace.workloads:
@@ -151,6 +155,21 @@ def _vpc_overlaps(catalog: Catalog) -> Iterator[Finding]:
         if ipaddress.IPv4Network(first.vpc_cidr).overlaps(ipaddress.IPv4Network(second.vpc_cidr)):
             yield Finding(("environments", second.name, "vpc_cidr"),
                           f"{second.vpc_cidr} overlaps {first.name}'s {first.vpc_cidr}")
+
+
+def _namespaces(catalog: Catalog) -> Iterator[Finding]:
+    """Namespaces the platform or Argo CD owns, and workload namespaces whose AppProject would clash."""
+    addons = {namespace: ", ".join(addon for addon, home in naming.ADDON_NAMESPACES.items() if home == namespace)
+              for namespace in naming.ADDON_NAMESPACES.values()}
+    for name, namespace in catalog.namespaces.items():
+        at = ("namespaces", name)
+        if name in naming.RESERVED_NAMESPACES:
+            yield Finding(at, f"{name!r} belongs to Kubernetes or Argo CD; the catalog must not manage it")
+        elif namespace.workloads and name in addons:
+            yield Finding((*at, "workloads"), f"{name!r} is where add-ons run ({addons[name]}); "
+                          "services need namespaces of their own")
+        elif namespace.workloads and name in (naming.DEFAULT_PROJECT, naming.SYSTEM_PROJECT):
+            yield Finding(at, f"a workload namespace gets an Argo CD project of its name, and {name!r} is taken")
 
 
 # --- Names: what AWS and Kubernetes would refuse, and names two things would share ---

@@ -246,6 +246,18 @@ CASES |= {
     "dashboard uid over Grafana's limit": (
         add_service("d" * (naming.GRAFANA_UID.max_length - len("staging-") + 1), NO_REDIS, image="payledger/d"),
         f"Grafana dashboard uid 'staging-{'d' * 33}' is 41 characters, over the limit of 40"),
+    "workloads in kube-system": (both(set_in(("namespaces", "kube-system"), {"pod_security": "privileged",
+                                                                             "workloads": True}),
+                                      set_in(("services", ANY_SERVICE, "namespace"), "kube-system")),
+                                 f"services.{ANY_SERVICE}.namespace: namespace 'kube-system' belongs to Kubernetes"),
+    "catalog managing argocd": (set_in(("namespaces", "argocd"), {"pod_security": "baseline", "workloads": False}),
+                                "namespaces.argocd: 'argocd' belongs to Kubernetes or Argo CD"),
+    "workloads in an add-on namespace": (
+        set_in(("namespaces", "external-secrets"), {"pod_security": "restricted", "workloads": True}),
+        "namespaces.external-secrets.workloads: 'external-secrets' is where add-ons run (external-secrets)"),
+    "workload namespace named like an AppProject": (
+        set_in(("namespaces", "system"), {"pod_security": "restricted", "workloads": True}),
+        "namespaces.system: a workload namespace gets an Argo CD project of its name, and 'system' is taken"),
     "public ranges covering the internet": (
         both(set_in(("environments", "dev", "cluster_public_endpoint"), True),
              set_in(("environments", "dev", "cluster_public_access_cidrs"), ["0.0.0.0/1", "128.0.0.0/1"])),
