@@ -177,7 +177,8 @@ class Autoscaling(Model):
 class DisruptionBudget(Model):
     """Exactly one of min_available / max_unavailable, as in a PodDisruptionBudget."""
 
-    min_available: Annotated[StrictInt, Field(ge=0)] | None = None
+    # 0 would be a budget that protects nothing: surely a mistake for max_unavailable.
+    min_available: Annotated[StrictInt, Field(ge=1)] | None = None
     max_unavailable: Annotated[StrictInt, Field(ge=1)] | None = None
 
     @model_validator(mode="after")

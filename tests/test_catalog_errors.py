@@ -262,6 +262,9 @@ CASES |= {
         both(set_in(("environments", "dev", "cluster_public_endpoint"), True),
              set_in(("environments", "dev", "cluster_public_access_cidrs"), ["0.0.0.0/1", "128.0.0.0/1"])),
         "environments.dev.cluster_public_access_cidrs: 0.0.0.0/1, 128.0.0.0/1 together open the cluster API"),
+    "budget of min_available 0": (set_in(("services", ANY_SERVICE, "disruption_budget"), {"min_available": 0}),
+                                  f"services.{ANY_SERVICE}.disruption_budget.min_available: Input should be "
+                                  "greater than or equal to 1"),
 }
 
 
