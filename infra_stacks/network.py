@@ -23,7 +23,6 @@ from constructs import Construct
 
 from catalog import naming
 from catalog.models import Environment
-from catalog.naming import SubnetPlan
 from infra_stacks.logs import log_group
 from infra_stacks.policy import allow, document, service_trust
 
@@ -49,7 +48,7 @@ class Network(Construct):
         name: str,
         cidr: str,
         zones: Sequence[str],
-        plan: SubnetPlan,
+        plan: naming.SubnetPlan,
         nat_per_zone: bool,
         cluster_name: str,
         log_key_arn: str,
