@@ -6,19 +6,23 @@ service_overrides."*" <- service_overrides.<name>, each step a JSON merge patch 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from catalog import rules
-from catalog.models import Environment, Name, Namespace, Project, Service
-from catalog.yaml_source import Located, YamlProblem, parse
+from catalog.models import Environment, Name, Namespace, Project, Service, shown
+from catalog.yaml_source import Located, Unreadable, YamlProblem, parse, read_text
 
 __all__ = ["Catalog", "CatalogError", "Problem", "load_catalog"]
 
 FieldPath = tuple[str, ...]
 ENVIRONMENT_ONLY_KEYS = ("service_overrides",)
+# Enough to fix a file by; beyond it a listing only costs time (a 1 MiB list of bad names would
+# otherwise be reported once per item and environment).
+MAX_PROBLEMS = 200
 
 
 class Problem(BaseModel):
@@ -78,13 +82,24 @@ def merge_patch(target: Any, patch: Any) -> Any:
     return result
 
 
-class _Collector:
-    """Turns pydantic errors and rule findings into Problems with file lines."""
+class _Flooded(Exception):
+    """MAX_PROBLEMS were found: a file this wrong gets no more checking (hostile input stays cheap)."""
 
-    def __init__(self, display_name: str, located: Located) -> None:
-        self.file, self.located, self.problems = display_name, located, []
+
+class _Collector:
+    """Turns YAML problems, pydantic errors and rule findings into Problems with file lines."""
+
+    def __init__(self, display_name: str) -> None:
+        self.file, self.problems = display_name, []
+        self.located = Located({}, {})
+
+    def add_yaml(self, problems: Iterable[YamlProblem]) -> None:
+        for problem in problems:
+            self.add(problem.path, problem.message, line=problem.line)
 
     def add(self, path: FieldPath, message: str, line: int | None = None) -> None:
+        if len(self.problems) == MAX_PROBLEMS:
+            raise _Flooded
         line = line or self.located.line_of(path)
         self.problems.append(Problem(file=self.file, line=line, path=path, message=message))
 
@@ -92,13 +107,15 @@ class _Collector:
         for item in error.errors(include_url=False):
             loc = tuple(str(part) for part in item["loc"])
             path = locate(loc)
+            if path in self.located.unread:  # null stands in for it: the schema would only repeat YAML's problem
+                continue
             message = item["msg"].removeprefix("Value error, ")
             if item["type"] == "missing":
                 message = "required field is missing"
             elif item["type"] == "extra_forbidden":
                 message = "unknown field"
             elif "input" in item and item["type"].endswith("_type"):
-                message = f"{message} (got {type(item['input']).__name__} {item['input']!r})"
+                message = f"{message} (got {type(item['input']).__name__} {shown(item['input'])})"
             self.add(path, message)
 
 
@@ -118,27 +135,36 @@ def _service_source(located: Located, env: str, service: str, field: FieldPath) 
 
 
 def load_catalog(path: Path, display_name: str | None = None) -> Catalog:
-    """Load and validate; raise CatalogError listing every problem found."""
-    display = display_name or path.name
+    """Load and validate; raise CatalogError listing every problem found (up to MAX_PROBLEMS)."""
+    out = _Collector(display_name or path.name)
+    catalog = None
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise CatalogError([Problem(file=display, line=None, path=(), message=error.strerror)]) from None
-    except UnicodeDecodeError:
-        raise CatalogError([Problem(file=display, line=None, path=(), message="not UTF-8 text")]) from None
-    try:
-        located, yaml_problems = parse(text)
-    except YamlProblem as problem:
-        raise CatalogError([Problem(file=display, line=problem.line, path=(), message=problem.message)]) from None
-    out = _Collector(display, located)
-    for problem in yaml_problems:
-        out.add(problem.path, problem.message, line=problem.line)
+        catalog = _validate(path, out)
+    except _Flooded:
+        out.problems.append(Problem(file=out.file, line=None, path=(),
+                                    message=f"stopped after {MAX_PROBLEMS} problems; fix these first"))
+    if out.problems or catalog is None:
+        raise CatalogError(out.problems)
+    return catalog
 
+
+def _validate(path: Path, out: _Collector) -> Catalog | None:
+    """Parse, check the shape, resolve each environment, then apply the rules; problems go to `out`.
+
+    Returns None where problems leave nothing to check further.
+    """
+    try:
+        located, yaml_problems = parse(read_text(path))
+    except Unreadable as error:
+        out.add_yaml(error.problems)
+        return None
+    out.located = located
+    out.add_yaml(yaml_problems)
     try:
         shape = _FileShape.model_validate(located.data)
     except ValidationError as error:
         out.add_validation(error, lambda loc: loc)
-        raise CatalogError(out.problems) from None
+        return None
 
     environments: dict[str, Environment] = {}
     for env_name, env_raw in shape.environments.items():
@@ -146,14 +172,17 @@ def load_catalog(path: Path, display_name: str | None = None) -> Catalog:
         if not isinstance(overrides, dict):
             out.add(("environments", env_name, "service_overrides"), "must be a mapping of service name to patch")
             overrides = {}
-        for key in overrides:
+        for key, patch in overrides.items():
             if key != "*" and key not in shape.services:
                 out.add(("environments", env_name, "service_overrides", key), "override for an unknown service")
+            elif not isinstance(patch, dict | None):
+                out.add(("environments", env_name, "service_overrides", key), "must be a mapping (a merge patch)")
         services: dict[str, Service] = {}
         for service_name, service_raw in shape.services.items():
             resolved = merge_patch(shape.service_defaults, service_raw)
             for layer in (overrides.get("*"), overrides.get(service_name)):
-                resolved = merge_patch(resolved, layer or {})
+                if isinstance(layer, dict):
+                    resolved = merge_patch(resolved, layer)
             resolved["name"] = service_name
             try:
                 services[service_name] = Service.model_validate(resolved)
@@ -172,13 +201,12 @@ def load_catalog(path: Path, display_name: str | None = None) -> Catalog:
         environments[env_name] = environment.model_copy(update={"services": services})
 
     if out.problems:
-        raise CatalogError(out.problems)
-    catalog = Catalog(source=display, project=shape.project, namespaces=shape.namespaces, environments=environments)
+        return None
+    catalog = Catalog(source=out.file, project=shape.project, namespaces=shape.namespaces,
+                      environments=environments)
     for finding in rules.check(catalog):
         path = finding.path
         if finding.env and path[0] == "services":
             path = _service_source(located, finding.env, path[1], path[2:])
         out.add(path, finding.message)
-    if out.problems:
-        raise CatalogError(out.problems)
     return catalog

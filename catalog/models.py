@@ -37,6 +37,7 @@ __all__ = [
     "Redis",
     "Resources",
     "Service",
+    "shown",
 ]
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
@@ -50,15 +51,23 @@ HTTP_PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
 ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")
 K8S_VERSION = re.compile(r"^1\.(2[5-9]|3[0-7])$")
-INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.(nano|micro|small|medium|large|[0-9]*xlarge|metal)$")
+# The lookahead demands a digit without a second unbounded run, so matching stays linear in the length.
+INSTANCE_TYPE = re.compile(
+    r"^(?=[a-z][a-z0-9-]*[0-9])[a-z][a-z0-9-]*\.(nano|micro|small|medium|large|[0-9]*xlarge|metal)$")
 DB_INSTANCE_CLASS = re.compile(r"^db\.(t3|t4g|m5|m6g|m6i|m7g|r5|r6g|r6i|r7g)\.(micro|small|medium|large|[0-9]*xlarge)$")
 CACHE_NODE_TYPE = re.compile(r"^cache\.(t3|t4g|m5|m6g|m7g|r5|r6g|r7g)\.(micro|small|medium|large|[0-9]*xlarge)$")
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """repr() of input for a one-line message, shortened: a catalog value can be a megabyte long."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 def _matching(pattern: re.Pattern[str], what: str):
     def check(value: str) -> str:
         if not pattern.fullmatch(value):
-            raise ValueError(f"{value!r} is not a valid {what}")
+            raise ValueError(f"{shown(value)} is not a valid {what}")
         return value
 
     return AfterValidator(check)
@@ -92,13 +101,17 @@ def _any_cidr(value: str) -> str:
 
 
 Name = Annotated[StrictStr, _matching(DNS_LABEL, "DNS-1123 label (lowercase letters, digits, '-')")]
-Cpu = Annotated[StrictStr, _matching(CPU, "CPU quantity such as 250m or 2")]
-Memory = Annotated[StrictStr, _matching(MEMORY, "memory quantity such as 512Mi or 4Gi")]
-HttpPath = Annotated[StrictStr, _matching(HTTP_PATH, "HTTP path starting with '/'")]
+# Real quantities are a few characters; the cap keeps their arithmetic in the validators cheap.
+Cpu = Annotated[StrictStr, Field(max_length=20), _matching(CPU, "CPU quantity such as 250m or 2")]
+Memory = Annotated[StrictStr, Field(max_length=20), _matching(MEMORY, "memory quantity such as 512Mi or 4Gi")]
+# Nothing downstream limits URLs and paths, but they are copied into many objects: keep them URL-sized.
+URL_MAX_LENGTH = 2048
+HttpPath = Annotated[StrictStr, Field(max_length=URL_MAX_LENGTH), _matching(HTTP_PATH, "HTTP path starting with '/'")]
 Hostname = Annotated[StrictStr, _matching(HOSTNAME, "hostname")]
 Port = Annotated[StrictInt, Field(ge=1, le=65535)]
-Cidr = Annotated[StrictStr, AfterValidator(_cidr)]
-AnyCidr = Annotated[StrictStr, AfterValidator(_any_cidr)]
+# The longest IPv4 CIDR block is 255.255.255.255/32.
+Cidr = Annotated[StrictStr, Field(max_length=18), AfterValidator(_cidr)]
+AnyCidr = Annotated[StrictStr, Field(max_length=18), AfterValidator(_any_cidr)]
 
 
 class Model(BaseModel):
@@ -109,8 +122,9 @@ class Model(BaseModel):
 
 class Project(Model):
     name: Name
-    gitops_repo_url: Annotated[StrictStr, Field(pattern=r"^(https://|git@)\S+$")]
-    gitops_revision: Annotated[StrictStr, Field(min_length=1)]
+    gitops_repo_url: Annotated[StrictStr, Field(max_length=URL_MAX_LENGTH, pattern=r"^(https://|git@)\S+$")]
+    # A branch or tag is a file under .git/refs: 255 bytes on common file systems.
+    gitops_revision: Annotated[StrictStr, Field(min_length=1, max_length=255)]
     image_tag: Annotated[StrictStr, _matching(IMAGE_TAG, "image tag")]
 
 
@@ -163,7 +177,8 @@ class Autoscaling(Model):
 class DisruptionBudget(Model):
     """Exactly one of min_available / max_unavailable, as in a PodDisruptionBudget."""
 
-    min_available: Annotated[StrictInt, Field(ge=0)] | None = None
+    # 0 would be a budget that protects nothing: surely a mistake for max_unavailable.
+    min_available: Annotated[StrictInt, Field(ge=1)] | None = None
     max_unavailable: Annotated[StrictInt, Field(ge=1)] | None = None
 
     @model_validator(mode="after")
@@ -218,7 +233,8 @@ class Service(Model):
 
 class NodeGroup(Model):
     instance_types: Annotated[
-        tuple[Annotated[StrictStr, _matching(INSTANCE_TYPE, "EC2 instance type")], ...], Field(min_length=1)
+        tuple[Annotated[StrictStr, Field(max_length=32), _matching(INSTANCE_TYPE, "EC2 instance type")], ...],
+        Field(min_length=1),
     ]
     min: Annotated[StrictInt, Field(ge=0)]
     max: Annotated[StrictInt, Field(ge=1)]

@@ -93,8 +93,8 @@ class Cluster(Construct):
         log_key_arn: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        logs = log_group(self, "control_plane_logs", name=f"/aws/eks/{name}/cluster", key_arn=log_key_arn)
-        role = IamRole(self, "cluster_role", name=f"{name}-cluster",
+        logs = log_group(self, "control_plane_logs", name=naming.cluster_log_group(name), key_arn=log_key_arn)
+        role = IamRole(self, "cluster_role", name=naming.cluster_role_name(name),
                        assume_role_policy=service_trust(env, "eks.amazonaws.com"))
         cluster_policy = IamRolePolicyAttachment(self, "cluster_policy", role=role.name,
                                                  policy_arn=f"{AWS_MANAGED}/AmazonEKSClusterPolicy")
@@ -126,7 +126,7 @@ class Cluster(Construct):
         self.issuer = OidcIssuer(provider_arn=self.oidc_provider.arn, host=host.as_string)
         self.security_group_id = self.this.vpc_config.cluster_security_group_id
 
-        node_role = IamRole(self, "node_role", name=f"{name}-node",
+        node_role = IamRole(self, "node_role", name=naming.node_role_name(name),
                             assume_role_policy=service_trust(env, "ec2.amazonaws.com"))
         attachments = [
             IamRolePolicyAttachment(self, f"node_{policy}", role=node_role.name, policy_arn=f"{AWS_MANAGED}/{policy}")
@@ -143,9 +143,10 @@ class Cluster(Construct):
     def _node_group(self, pool_name: str, pool: NodePool, *, cluster: str, subnet_ids: Sequence[str],
                     role_arn: str, volume_key_arn: str, depends_on: list) -> EksNodeGroup:
         # IMDSv2 only, one hop: pods cannot reach the node's credentials; they use IRSA instead.
+        name = naming.launch_template_name(cluster, pool_name)
         template = LaunchTemplate(
             self, f"{pool_name}_launch_template",
-            name=f"{cluster}-{pool_name}",
+            name=name,
             update_default_version=True,
             metadata_options=LaunchTemplateMetadataOptions(
                 http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1,
@@ -157,7 +158,7 @@ class Cluster(Construct):
                     delete_on_termination="true"))],
             monitoring=LaunchTemplateMonitoring(enabled=True),
             tag_specifications=[
-                LaunchTemplateTagSpecifications(resource_type=kind, tags={"Name": f"{cluster}-{pool_name}"})
+                LaunchTemplateTagSpecifications(resource_type=kind, tags={"Name": name})
                 for kind in ("instance", "volume")
             ],
         )

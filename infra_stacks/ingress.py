@@ -73,7 +73,7 @@ class WebAcl(Construct):
                                                           sampled_requests_enabled=True),
         )
         # WAF only delivers to log groups whose name starts with aws-waf-logs-.
-        logs = log_group(self, "logs", name=f"aws-waf-logs-{name}", key_arn=log_key_arn)
+        logs = log_group(self, "logs", name=naming.waf_log_group(name), key_arn=log_key_arn)
         Wafv2WebAclLoggingConfiguration(
             self, "logging", resource_arn=self.this.arn, log_destination_configs=[logs.arn],
             redacted_fields=[Wafv2WebAclLoggingConfigurationRedactedFields(

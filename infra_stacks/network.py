@@ -21,8 +21,8 @@ from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
+from catalog import naming
 from catalog.models import Environment
-from catalog.naming import SubnetPlan
 from infra_stacks.logs import log_group
 from infra_stacks.policy import allow, document, service_trust
 
@@ -48,7 +48,7 @@ class Network(Construct):
         name: str,
         cidr: str,
         zones: Sequence[str],
-        plan: SubnetPlan,
+        plan: naming.SubnetPlan,
         nat_per_zone: bool,
         cluster_name: str,
         log_key_arn: str,
@@ -112,8 +112,8 @@ class Network(Construct):
         self.nat_gateway_count = len(nats)
 
     def _flow_logs(self, *, env: Environment, name: str, log_key_arn: str) -> None:
-        group = log_group(self, "flow_log_group", name=f"/aws/vpc/{name}/flow-logs", key_arn=log_key_arn)
-        role = IamRole(self, "flow_log_role", name=f"{name}-vpc-flow-logs",
+        group = log_group(self, "flow_log_group", name=naming.flow_log_group(name), key_arn=log_key_arn)
+        role = IamRole(self, "flow_log_role", name=naming.flow_log_role_name(name),
                        assume_role_policy=service_trust(env, "vpc-flow-logs.amazonaws.com"))
         IamRolePolicy(self, "flow_log_policy", role=role.id, name="write-flow-logs", policy=document([
             allow(["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
@@ -124,7 +124,8 @@ class Network(Construct):
 
     def _endpoints(self, *, env: Environment, name: str, cidr: str, private: Sequence[Subnet],
                    route_table_ids: Sequence[str]) -> None:
-        sg = SecurityGroup(self, "endpoint_sg", name=f"{name}-vpc-endpoints", vpc_id=self.this.id,
+        sg = SecurityGroup(self, "endpoint_sg", name=naming.security_group_name(name, "vpc-endpoints"),
+                           vpc_id=self.this.id,
                            description="HTTPS from inside the VPC to interface VPC endpoints")
         VpcSecurityGroupIngressRule(self, "endpoint_https", security_group_id=sg.id, ip_protocol="tcp",
                                     from_port=443, to_port=443, cidr_ipv4=cidr,

@@ -12,6 +12,7 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from constructs import Construct
 
+from catalog import naming
 from catalog.models import Environment, Postgres
 from infra_stacks.logs import log_group
 from infra_stacks.network import cluster_only_security_group
@@ -49,12 +50,12 @@ class PostgresDatabase(Construct):
         log_key_arn: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        sg = cluster_only_security_group(self, name=f"{name}-postgres", engine="PostgreSQL", port=PORT, vpc_id=vpc_id,
-                                         client_security_group_id=client_security_group_id)
-        subnets = DbSubnetGroup(self, "subnets", name=f"{name}-postgres", subnet_ids=list(subnet_ids),
+        sg = cluster_only_security_group(self, name=naming.security_group_name(name, "postgres"), engine="PostgreSQL",
+                                         port=PORT, vpc_id=vpc_id, client_security_group_id=client_security_group_id)
+        subnets = DbSubnetGroup(self, "subnets", name=naming.db_subnet_group_name(name), subnet_ids=list(subnet_ids),
                                 description="data subnets")
         parameters = DbParameterGroup(
-            self, "parameters", name=f"{name}-postgres16", family="postgres16",
+            self, "parameters", name=naming.db_parameter_group_name(name), family="postgres16",
             description="TLS only; log DDL and slow statements (not all: statements may carry card data)",
             parameter=[
                 DbParameterGroupParameter(name="rds.force_ssl", value="1"),
@@ -64,13 +65,13 @@ class PostgresDatabase(Construct):
                 DbParameterGroupParameter(name="log_disconnections", value="1"),
             ],
         )
-        monitoring = IamRole(self, "monitoring_role", name=f"{name}-rds-monitoring",
+        monitoring = IamRole(self, "monitoring_role", name=naming.postgres_monitoring_role_name(name),
                              assume_role_policy=service_trust(env, "monitoring.rds.amazonaws.com"))
         IamRolePolicyAttachment(self, "monitoring_policy", role=monitoring.name,
                                 policy_arn="arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole")
-        identifier = f"{name}-postgres"
+        identifier = naming.postgres_identifier(name)
         # RDS would create these on first export without encryption or expiry: own them instead.
-        log_groups = [log_group(self, f"log_{kind}", name=f"/aws/rds/instance/{identifier}/{kind}",
+        log_groups = [log_group(self, f"log_{kind}", name=naming.postgres_log_group(name, kind),
                                 key_arn=log_key_arn) for kind in LOG_EXPORTS]
         self.this = DbInstance(
             self, "this",
@@ -84,7 +85,7 @@ class PostgresDatabase(Construct):
             storage_encrypted=True,
             kms_key_id=storage_key_arn,
             db_name=DATABASE,
-            username="payledger_admin",
+            username=naming.POSTGRES_ADMIN_USER,
             manage_master_user_password=True,
             master_user_secret_kms_key_id=secrets_key_arn,
             iam_database_authentication_enabled=True,
@@ -98,7 +99,7 @@ class PostgresDatabase(Construct):
             maintenance_window="sun:03:30-sun:04:30",
             deletion_protection=settings.deletion_protection,
             skip_final_snapshot=False,
-            final_snapshot_identifier=f"{identifier}-final",
+            final_snapshot_identifier=naming.final_snapshot_identifier(name),
             copy_tags_to_snapshot=True,
             auto_minor_version_upgrade=True,
             ca_cert_identifier="rds-ca-rsa2048-g1",

@@ -55,12 +55,12 @@ class RedisCache(Construct):
         log_key_arn: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        sg = cluster_only_security_group(self, name=f"{name}-redis", engine="Redis", port=PORT, vpc_id=vpc_id,
-                                         client_security_group_id=client_security_group_id)
-        subnets = ElasticacheSubnetGroup(self, "subnets", name=f"{name}-redis", subnet_ids=list(subnet_ids),
-                                         description="data subnets")
+        sg = cluster_only_security_group(self, name=naming.security_group_name(name, "redis"), engine="Redis",
+                                         port=PORT, vpc_id=vpc_id, client_security_group_id=client_security_group_id)
+        subnets = ElasticacheSubnetGroup(self, "subnets", name=naming.redis_subnet_group_name(name),
+                                         subnet_ids=list(subnet_ids), description="data subnets")
         default = ElasticacheUser(
-            self, "default_user", user_id=f"{name}-default", user_name="default", engine="redis",
+            self, "default_user", user_id=naming.redis_default_user(name), user_name="default", engine="redis",
             access_string="off -@all",
             authentication_mode=ElasticacheUserAuthenticationMode(type="no-password-required"))
         users = [
@@ -70,13 +70,13 @@ class RedisCache(Construct):
                 authentication_mode=ElasticacheUserAuthenticationMode(type="iam"))
             for service in clients
         ]
-        group = ElasticacheUserGroup(self, "users", user_group_id=f"{name}-redis", engine="redis",
+        group = ElasticacheUserGroup(self, "users", user_group_id=naming.redis_user_group_id(name), engine="redis",
                                      user_ids=[default.user_id, *(u.user_id for u in users)])
-        slow_log = log_group(self, "slow_log", name=f"/aws/elasticache/{name}-redis/slow-log", key_arn=log_key_arn)
+        slow_log = log_group(self, "slow_log", name=naming.redis_log_group(name), key_arn=log_key_arn)
         replicated = settings.num_cache_clusters > 1
         self.this = ElasticacheReplicationGroup(
             self, "this",
-            replication_group_id=f"{name}-redis",
+            replication_group_id=naming.redis_group_id(name),
             description=f"{name} cache",
             engine="redis",
             engine_version=ENGINE_VERSION,

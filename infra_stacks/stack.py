@@ -50,7 +50,7 @@ class EnvironmentStack(TerraformStack):
         configure_backend(self, env, local=local_backend)
 
         def key(purpose: str, description: str, **kwargs) -> CustomerKey:
-            return CustomerKey(self, f"key_{purpose}", env=env, alias=f"alias/{name}-{purpose}",
+            return CustomerKey(self, f"key_{purpose}", env=env, alias=naming.kms_alias(env, purpose),
                                description=f"{name}: {description}", **kwargs)
 
         logs_key = key("logs", "CloudWatch log groups", grants=[logs_statement(env)])
@@ -70,7 +70,7 @@ class EnvironmentStack(TerraformStack):
         network = Network(self, "network", env=env, name=name, cidr=env.vpc_cidr, zones=env.availability_zones,
                           plan=naming.subnet_plan(env), nat_per_zone=env.nat_gateways == "per_az",
                           cluster_name=env.cluster_name, log_key_arn=logs_key.arn)
-        cluster = Cluster(self, "cluster", env=env, name=env.cluster_name, version=env.kubernetes_version,
+        cluster = Cluster(self, "cluster", env=env, name=naming.eks_cluster_name(env), version=env.kubernetes_version,
                           subnet_ids=network.private_subnet_ids, public_endpoint=env.cluster_public_endpoint,
                           public_access_cidrs=env.cluster_public_access_cidrs, pools=node_pools(env),
                           secrets_key_arn=eks_key.arn, volume_key_arn=volume_key.arn, log_key_arn=logs_key.arn)
@@ -83,7 +83,7 @@ class EnvironmentStack(TerraformStack):
         redis = RedisCache(self, "redis", settings=env.redis,
                            clients=[s for s in env.services.values() if s.depends_on.redis], **stores)
 
-        web_acl = WebAcl(self, "waf", name=name, log_key_arn=logs_key.arn)
+        web_acl = WebAcl(self, "waf", name=naming.waf_acl_name(name), log_key_arn=logs_key.arn)
         dns = CertManagerDns(self, "cert_manager", env=env, issuer=cluster.issuer, domain=env.domain,
                              zone_id=env.route53_zone_id)
         telemetry = TelemetryStorage(self, "telemetry", env=env, issuer=cluster.issuer, key_arn=storage_key.arn)

@@ -22,7 +22,7 @@ from infra_stacks.bucket import SecureBucket
 from infra_stacks.kms import CustomerKey
 from infra_stacks.provider import aws_provider
 
-__all__ = ["StateBootstrapStack", "configure_backend", "local_backend", "state_key_alias"]
+__all__ = ["StateBootstrapStack", "configure_backend", "local_backend"]
 
 
 def local_backend(stack: TerraformStack, name: str) -> LocalBackend:
@@ -34,10 +34,6 @@ def local_backend(stack: TerraformStack, name: str) -> LocalBackend:
     return LocalBackend(stack, path=f"../../../terraform.{name}.tfstate")
 
 
-def state_key_alias(env: Environment) -> str:
-    return f"alias/{naming.stack_name(env)}-tfstate"
-
-
 class StateBootstrapStack(TerraformStack):
     """Versioned, KMS-encrypted state bucket and a DynamoDB lock table with point-in-time recovery."""
 
@@ -45,7 +41,7 @@ class StateBootstrapStack(TerraformStack):
         super().__init__(scope, naming.state_stack_name(env))
         aws_provider(self, env)
         local_backend(self, naming.state_stack_name(env))
-        key = CustomerKey(self, "key", env=env, alias=state_key_alias(env),
+        key = CustomerKey(self, "key", env=env, alias=naming.kms_alias(env, "tfstate"),
                           description=f"{naming.stack_name(env)} Terraform state")
         SecureBucket(self, "bucket", name=naming.state_bucket_name(env), key_arn=key.arn, expire_days=None,
                      noncurrent_days=90)
@@ -73,5 +69,5 @@ def configure_backend(stack: TerraformStack, env: Environment, *, local: bool) -
         region=env.region,
         dynamodb_table=naming.state_lock_table_name(env),
         encrypt=True,
-        kms_key_id=f"arn:aws:kms:{env.region}:{env.account_id}:{state_key_alias(env)}",
+        kms_key_id=f"arn:aws:kms:{env.region}:{env.account_id}:{naming.kms_alias(env, 'tfstate')}",
     )

@@ -21,6 +21,15 @@ from constructs import Construct
 
 from catalog import Catalog, Environment
 from catalog.graph import depths
+from catalog.naming import (
+    ARGOCD_NAMESPACE,
+    CLUSTER_APP,
+    CLUSTER_CONFIG_APP,
+    DEFAULT_PROJECT,
+    ROOT_APP,
+    SERVICES_APP,
+    SYSTEM_PROJECT,
+)
 from catalog.rules import dependency_order
 from k8s_charts import cluster_objects, namespaces
 from k8s_charts.addons import ADDONS, Addon
@@ -40,15 +49,9 @@ __all__ = [
 
 APPS_FOLDER = "apps"
 APPSET_FOLDER = "appset"
-ARGOCD_NAMESPACE = "argocd"
 IN_CLUSTER = "https://kubernetes.default.svc"
 FINALIZER = "resources-finalizer.argocd.argoproj.io"
 SERVICE_LABEL = "payledger.io/service"
-SYSTEM_PROJECT = "system"
-ROOT_APP = "root"
-CLUSTER_APP = "cluster"
-CLUSTER_CONFIG_APP = "cluster-config"
-SERVICES_APP = "services-appset"
 # AppProjects sync before every Application that names them.
 PROJECT_WAVE = -1
 RETRY = {"limit": 10, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "5m"}}
@@ -158,7 +161,7 @@ class ArgoAppsChart(FolderChart):
     def _root(self) -> dict[str, Any]:
         """The one file applied by hand. It lives in the `default` project because it creates the others,
         and has no finalizer: deleting it must not cascade into the whole cluster."""
-        return self._application(ROOT_APP, wave=None, project="default", source=self._git_source(APPS_FOLDER),
+        return self._application(ROOT_APP, wave=None, project=DEFAULT_PROJECT, source=self._git_source(APPS_FOLDER),
                                  namespace=ARGOCD_NAMESPACE, sync_policy=_sync_policy(), finalizer=False)
 
     def _folder_app(self, name: str, folder: str, wave: int) -> dict[str, Any]:

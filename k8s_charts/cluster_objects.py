@@ -46,14 +46,6 @@ def public_host(env: Environment) -> str:
     return f"api.{env.domain}"
 
 
-def _public_service(env: Environment) -> Service:
-    public = [service for service in env.services.values() if service.public]
-    if len(public) != 1:
-        names = ", ".join(service.name for service in public) or "none"
-        raise ValueError(f"{env.name}: exactly one service must be public to serve {public_host(env)} (got {names})")
-    return public[0]
-
-
 class ClusterObjectsChart(FolderChart):
     """ClusterIssuers (Let's Encrypt production and staging), ClusterSecretStores (Vault, Secrets Manager)
     and the Ingress of the one public service."""
@@ -66,7 +58,9 @@ class ClusterObjectsChart(FolderChart):
             emit(self, f"issuer-{issuer}", self._issuer(issuer, server))
         emit(self, f"store-{VAULT_STORE}", self._vault_store())
         emit(self, f"store-{AWS_STORE}", self._aws_store())
-        emit(self, "ingress", self._ingress(_public_service(env)))
+        # catalog.rules makes sure there is exactly one.
+        public = next(service for service in env.services.values() if service.public)
+        emit(self, "ingress", self._ingress(public))
 
     def _metadata(self, name: str, **extra: Any) -> dict[str, Any]:
         return {"name": name, "labels": standard_labels(name=name, component=COMPONENT), **extra}
@@ -150,7 +144,7 @@ class ClusterObjectsChart(FolderChart):
                          "annotations": annotations},
             "spec": {
                 "ingressClassName": ingress_nginx.INGRESS_CLASS,
-                "tls": [{"hosts": [host], "secretName": f"{service.name}-tls"}],
+                "tls": [{"hosts": [host], "secretName": naming.kubernetes_secret_name(service, "tls")}],
                 "rules": [{"host": host, "http": {"paths": [{
                     "path": "/",
                     "pathType": "Prefix",

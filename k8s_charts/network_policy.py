@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from catalog import naming
 from catalog.models import Service
 
 __all__ = [
@@ -84,14 +85,14 @@ def default_deny(*, namespace: str, labels: dict[str, str]) -> dict[str, Any]:
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": _metadata("default-deny", namespace, labels),
+        "metadata": _metadata(naming.DEFAULT_DENY_POLICY, namespace, labels),
         "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
     }
 
 
 def allow_dns_egress(*, namespace: str, labels: dict[str, str]) -> dict[str, Any]:
     """Every pod resolves names through CoreDNS (EKS labels it k8s-app=kube-dns)."""
-    return _policy(_metadata("allow-dns-egress", namespace, labels), {}, "Egress", [{
+    return _policy(_metadata(naming.DNS_EGRESS_POLICY, namespace, labels), {}, "Egress", [{
         "to": [pod_peer("kube-system", {"k8s-app": "kube-dns"})],
         "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
     }])
@@ -99,7 +100,7 @@ def allow_dns_egress(*, namespace: str, labels: dict[str, str]) -> dict[str, Any
 
 def allow_istiod_egress(*, namespace: str, labels: dict[str, str]) -> dict[str, Any]:
     """Injected sidecars fetch their configuration and certificates from istiod (XDS over TLS on 15012)."""
-    return _policy(_metadata("allow-istiod-egress", namespace, labels), {}, "Egress", [{
+    return _policy(_metadata(naming.ISTIOD_EGRESS_POLICY, namespace, labels), {}, "Egress", [{
         "to": [pod_peer("istio-system", {"app": "istiod"})],
         "ports": _tcp(15012),
     }])
@@ -114,7 +115,7 @@ def service_ingress(*, service: Service, callers: list[Service], selector: dict[
     if service.public:
         rules.append({"from": [pod_peer(*INGRESS_CONTROLLER)], "ports": _tcp(service.port)})
     rules.append({"from": [pod_peer(*PROMETHEUS)], "ports": _tcp(service.port)})
-    metadata = _metadata(f"{service.name}-ingress", service.namespace, labels)
+    metadata = _metadata(naming.network_policy_name(service, "ingress"), service.namespace, labels)
     return _policy(metadata, {"matchLabels": selector}, "Ingress", rules)
 
 
@@ -137,5 +138,5 @@ def service_egress(*, service: Service, dependencies: list[Service], data_subnet
                       "ports": _tcp(443)})
     rules.append({"to": [pod_peer(*TEMPO)], "ports": _tcp(TEMPO_OTLP_GRPC_PORT)})
     annotations = {"payledger.io/egress-hosts": ",".join(internet_hosts)} if internet_hosts else None
-    metadata = _metadata(f"{service.name}-egress", service.namespace, labels, annotations)
+    metadata = _metadata(naming.network_policy_name(service, "egress"), service.namespace, labels, annotations)
     return _policy(metadata, {"matchLabels": selector}, "Egress", rules)

@@ -163,7 +163,7 @@ class ServiceWorkload(ChartPart):
 
     def _config_map(self) -> dict[str, Any]:
         return {"apiVersion": "v1", "kind": "ConfigMap",
-                "metadata": self._metadata(f"{self.service.name}-config"), "data": self.config}
+                "metadata": self._metadata(naming.config_map_name(self.service)), "data": self.config}
 
     def _pod_annotations(self) -> dict[str, str]:
         """A config checksum rolls the pods when the ConfigMap changes; sidecar pins match the quota."""
@@ -194,7 +194,7 @@ class ServiceWorkload(ChartPart):
             "image": self.image,
             "imagePullPolicy": "IfNotPresent",
             "ports": [{"name": PORT_NAME, "containerPort": service.port, "protocol": "TCP"}],
-            "envFrom": [{"configMapRef": {"name": f"{service.name}-config"}},
+            "envFrom": [{"configMapRef": {"name": naming.config_map_name(service)}},
                         *({"secretRef": {"name": secret}} for secret in self.secrets)],
             "resources": {"requests": {"cpu": resources.requests.cpu, "memory": resources.requests.memory},
                           "limits": limits},

@@ -165,7 +165,7 @@ class ServiceExtras(ChartPart):
         return {
             "apiVersion": "monitoring.coreos.com/v1",
             "kind": "PrometheusRule",
-            "metadata": self._metadata(f"{service.name}-slo"),
+            "metadata": self._metadata(naming.slo_rule_name(service)),
             "spec": {"groups": [
                 {"name": f"{service.name}.slo.records", "rules": recorded},
                 {"name": f"{service.name}.slo.alerts", "rules": [*burn_alerts, *symptoms]},
@@ -184,7 +184,7 @@ class ServiceExtras(ChartPart):
             "Error budget burn rate (1h)": f"slo:http_error_ratio:rate1h{{{self.selector}}} / {ERROR_BUDGET:.3f}",
         }
         dashboard = {
-            "uid": f"{self.env.name}-{service.name}"[:40],
+            "uid": naming.dashboard_uid(self.env, service),
             "title": f"{service.name} ({self.env.name})",
             "tags": ["payledger", service.namespace],
             "timezone": "utc",
@@ -201,7 +201,7 @@ class ServiceExtras(ChartPart):
         return {
             "apiVersion": "v1",
             "kind": "ConfigMap",
-            "metadata": self._metadata(f"{service.name}-dashboard", self.labels | {label: value}),
+            "metadata": self._metadata(naming.dashboard_name(service), self.labels | {label: value}),
             "data": {f"{service.name}.json": json.dumps(dashboard, indent=2, sort_keys=True)},
         }
 

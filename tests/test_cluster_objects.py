@@ -80,10 +80,3 @@ def test_gateway_ingress(catalog: Catalog, rendered, env_name: str) -> None:
     assert rule["host"] == f"api.{env.domain}"
     assert rule["http"]["paths"][0]["backend"] == {"service": {"name": "api-gateway", "port": {"name": PORT_NAME}}}
 
-
-def test_exactly_one_public_service(catalog: Catalog) -> None:
-    env = catalog.environments["dev"]
-    billing = env.services["billing-service"].model_copy(update={"public": True})
-    two_public = env.model_copy(update={"services": {**env.services, "billing-service": billing}})
-    with pytest.raises(ValueError, match=r"exactly one service must be public .* api-gateway, billing-service"):
-        ClusterObjectsChart(cdk8s.Testing.app(), "chart", catalog=catalog, env=two_public)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from catalog import CatalogError, load_catalog
+from catalog import Catalog, CatalogError, load_catalog, naming, rules
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = yaml.safe_load((ROOT / "platform.yaml").read_text(encoding="utf-8"))
@@ -73,8 +74,9 @@ CASES = {
                                 "environments.dev.postgres.instance_class: db.t4g.micro does not support "
                                 "Performance Insights"),
     "name too long for AWS": (lambda data: data["services"].__setitem__(
-        "notification-service-with-a-very-long-name", {**data["services"]["notification-service"], "port": 4090}),
-                              "is longer than 40 characters"),
+        "notification-service-with-a-very-long-name",
+        {**copy.deepcopy(data["services"]["notification-service"]), "port": 4090}),
+                              "characters, over the limit of 40"),
     "malformed zone id": (env_set("prod", "route53_zone_id", "zone-1"),
                           "environments.prod.route53_zone_id: String should match pattern"),
 }
@@ -90,3 +92,30 @@ def test_aws_rule(case: str, tmp_path: Path) -> None:
 
 def test_the_real_catalog_passes_every_rule() -> None:
     load_catalog(ROOT / "platform.yaml")
+
+
+NAME_ATTRIBUTES = {
+    "aws_iam_role": ("name",), "aws_s3_bucket": ("bucket",), "aws_kms_alias": ("name",),
+    "aws_eks_cluster": ("name",), "aws_launch_template": ("name",), "aws_cloudwatch_log_group": ("name",),
+    "aws_security_group": ("name",), "aws_db_instance": ("identifier", "final_snapshot_identifier"),
+    "aws_db_subnet_group": ("name",), "aws_db_parameter_group": ("name",),
+    "aws_elasticache_replication_group": ("replication_group_id",), "aws_elasticache_user": ("user_id",),
+    "aws_elasticache_user_group": ("user_group_id",), "aws_elasticache_subnet_group": ("name",),
+    "aws_wafv2_web_acl": ("name",), "aws_secretsmanager_secret": ("name",), "aws_ecr_repository": ("name",),
+    "aws_dynamodb_table": ("name",),
+}
+
+
+@pytest.mark.parametrize("env_name", ["dev", "staging", "prod"])
+def test_rules_check_every_name_the_stacks_make(catalog: Catalog, infra, env_name: str) -> None:
+    """A name the rules never derive could break an AWS rule unnoticed until synth raises InvalidName."""
+    env = catalog.environments[env_name]
+    checked = {derive(*args) for _, derive, args in rules._derived_aws_names(env)}
+    made = set()
+    for stack_name in (naming.stack_name(env), naming.state_stack_name(env)):
+        made.add(stack_name)
+        for kind, attributes in NAME_ATTRIBUTES.items():
+            for resource in infra.json(stack_name).get("resource", {}).get(kind, {}).values():
+                made |= {resource[attribute] for attribute in attributes}
+    assert len(made) > len(NAME_ATTRIBUTES)
+    assert made - checked == set()

@@ -17,7 +17,7 @@ NAME = "cert-manager"
 REPO_URL = "https://charts.jetstack.io"
 CHART = "cert-manager"
 VERSION = "v1.21.1"
-NAMESPACE = naming.ADDON_SERVICE_ACCOUNTS[NAME].namespace
+NAMESPACE = naming.ADDON_NAMESPACES[NAME]
 DEPENDS_ON = ("kube-prometheus-stack",)
 RESOURCES = {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}}
 

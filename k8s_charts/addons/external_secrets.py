@@ -18,7 +18,7 @@ NAME = "external-secrets"
 REPO_URL = "https://charts.external-secrets.io"
 CHART = "external-secrets"
 VERSION = "2.9.0"  # serves external-secrets.io/v1, the CRDs in ../shared/crds
-NAMESPACE = naming.ADDON_SERVICE_ACCOUNTS[NAME].namespace
+NAMESPACE = naming.ADDON_NAMESPACES[NAME]
 DEPENDS_ON = ("kube-prometheus-stack",)
 RESOURCES = {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}}
 

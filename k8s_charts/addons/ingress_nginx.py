@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog import Environment
+from catalog import Environment, naming
 from k8s_charts.addons.base import Addon
 
 __all__ = ["ADDON", "INGRESS_CLASS", "values"]
@@ -18,7 +18,7 @@ NAME = "ingress-nginx"
 REPO_URL = "https://kubernetes.github.io/ingress-nginx"
 CHART = "ingress-nginx"
 VERSION = "4.14.2"
-NAMESPACE = "ingress-nginx"
+NAMESPACE = naming.ADDON_NAMESPACES[NAME]
 DEPENDS_ON = ("kube-prometheus-stack",)
 INGRESS_CLASS = "nginx"
 RESOURCES = {"requests": {"cpu": "200m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}}

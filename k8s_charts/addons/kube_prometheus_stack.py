@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog import Environment
+from catalog import Environment, naming
 from k8s_charts.addons.base import Addon
 
 __all__ = ["ADDON", "DASHBOARD_LABEL", "values"]
@@ -19,7 +19,7 @@ NAME = "kube-prometheus-stack"
 REPO_URL = "https://prometheus-community.github.io/helm-charts"
 CHART = "kube-prometheus-stack"
 VERSION = "88.2.0"  # ships prometheus-operator v0.93.0, the CRDs in ../shared/crds
-NAMESPACE = "observability"
+NAMESPACE = naming.ADDON_NAMESPACES[NAME]
 DEPENDS_ON: tuple[str, ...] = ()
 DASHBOARD_LABEL = ("grafana_dashboard", "1")
 RETENTION = "15d"
