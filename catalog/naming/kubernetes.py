@@ -1,0 +1,99 @@
+"""Kubernetes-side names (k8s_charts)."""
+
+from __future__ import annotations
+
+from typing import Literal, NamedTuple
+
+from catalog.models import Environment, Service
+from catalog.naming.rules import GRAFANA_UID, KUBERNETES_NAME, KUBERNETES_SERVICE, derives
+
+__all__ = [
+    "DEFAULT_DENY_POLICY",
+    "DNS_EGRESS_POLICY",
+    "ISTIOD_EGRESS_POLICY",
+    "NAMESPACE_OBJECTS",
+    "KubernetesObject",
+    "config_map_name",
+    "dashboard_name",
+    "dashboard_uid",
+    "kubernetes_secret_name",
+    "network_policy_name",
+    "service_objects",
+    "slo_rule_name",
+]
+
+
+# --- Kubernetes-side names (k8s_charts) ---
+
+
+class KubernetesObject(NamedTuple):
+    kind: str
+    name: str
+
+
+DEFAULT_DENY_POLICY = "default-deny"
+DNS_EGRESS_POLICY = "allow-dns-egress"
+ISTIOD_EGRESS_POLICY = "allow-istiod-egress"
+# What every workload namespace holds before any service: Kubernetes' own objects and the network
+# guard rails of k8s_charts.namespaces. A service's object of the same kind and name would replace one.
+NAMESPACE_OBJECTS = (
+    KubernetesObject("ServiceAccount", "default"),
+    KubernetesObject("ConfigMap", "kube-root-ca.crt"),
+    *(KubernetesObject("NetworkPolicy", name)
+      for name in (DEFAULT_DENY_POLICY, DNS_EGRESS_POLICY, ISTIOD_EGRESS_POLICY)),
+)
+
+
+@derives(KUBERNETES_NAME)
+def kubernetes_secret_name(service: Service, source: str) -> str:
+    """A Secret of a service: from an ExternalSecret (source: app, postgres, redis) or cert-manager (tls)."""
+    return f"{service.name}-{source}"
+
+
+@derives(KUBERNETES_NAME)
+def config_map_name(service: Service) -> str:
+    return f"{service.name}-config"
+
+
+@derives(KUBERNETES_NAME)
+def dashboard_name(service: Service) -> str:
+    return f"{service.name}-dashboard"
+
+
+@derives(KUBERNETES_NAME)
+def slo_rule_name(service: Service) -> str:
+    return f"{service.name}-slo"
+
+
+@derives(KUBERNETES_NAME)
+def network_policy_name(service: Service, direction: Literal["ingress", "egress"]) -> str:
+    return f"{service.name}-{direction}"
+
+
+@derives(GRAFANA_UID)
+def dashboard_uid(env: Environment, service: Service) -> str:
+    """Grafana's id of a service's dashboard: one Grafana per cluster, so the environment is in it."""
+    return f"{env.name}-{service.name}"
+
+
+def service_objects(service: Service) -> tuple[KubernetesObject, ...]:
+    """Every object a service puts into its namespace, by kind and name, for catalog.rules to check."""
+    workload = KUBERNETES_SERVICE(service.name)
+    named_after = ("Deployment", "Service", "ServiceAccount", "HorizontalPodAutoscaler", "PodDisruptionBudget",
+                   "ServiceMonitor")
+    objects = [KubernetesObject(kind, workload) for kind in named_after]
+    objects += [KubernetesObject("ConfigMap", config_map_name(service)),
+                KubernetesObject("ConfigMap", dashboard_name(service)),
+                KubernetesObject("PrometheusRule", slo_rule_name(service)),
+                KubernetesObject("NetworkPolicy", network_policy_name(service, "ingress")),
+                KubernetesObject("NetworkPolicy", network_policy_name(service, "egress"))]
+    secrets = [source for source, wanted in (("app", bool(service.vault_secrets)),
+                                            ("postgres", service.depends_on.postgres),
+                                            ("redis", service.depends_on.redis)) if wanted]
+    for source in secrets:
+        secret = kubernetes_secret_name(service, source)
+        objects += [KubernetesObject("ExternalSecret", secret), KubernetesObject("Secret", secret)]
+    if service.public:
+        objects += [KubernetesObject("Ingress", workload),
+                    KubernetesObject("Secret", kubernetes_secret_name(service, "tls"))]
+    return tuple(objects)
