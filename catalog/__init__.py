@@ -1,6 +1,6 @@
 """The typed PayLedger catalog: the one description every output is derived from."""
 
-from catalog.loader import Catalog, CatalogError, Problem, load_catalog
-from catalog.models import Environment, Service
+from catalog.loader import CatalogError, Problem, load_catalog
+from catalog.models import Catalog, Environment, Service
 
 __all__ = ["Catalog", "CatalogError", "Environment", "Problem", "Service", "load_catalog"]

@@ -13,10 +13,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from catalog import rules
-from catalog.models import Environment, Name, Namespace, Project, Service, shown
+from catalog.fields import Name, shown
+from catalog.models import Catalog, Environment, Namespace, Project, Service
 from catalog.yaml_source import Located, Unreadable, YamlProblem, parse, read_text
 
-__all__ = ["Catalog", "CatalogError", "Problem", "load_catalog"]
+__all__ = ["CatalogError", "Problem", "load_catalog"]
 
 FieldPath = tuple[str, ...]
 ENVIRONMENT_ONLY_KEYS = ("service_overrides",)
@@ -46,16 +47,6 @@ class CatalogError(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = sorted(set(problems), key=lambda p: (p.line or 0, p.path, p.message))
         super().__init__("\n".join(str(p) for p in self.problems))
-
-
-class Catalog(BaseModel):
-    """The validated platform: project settings, namespaces, and each environment fully resolved."""
-
-    model_config = ConfigDict(frozen=True)
-    source: str
-    project: Project
-    namespaces: dict[str, Namespace]
-    environments: dict[str, Environment]
 
 
 class _FileShape(BaseModel):

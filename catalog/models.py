@@ -8,12 +8,9 @@ rules that span several objects (unknown references, duplicate ports, CIDR overl
 from __future__ import annotations
 
 import functools
-import ipaddress
-import re
 from typing import Annotated, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -23,8 +20,32 @@ from pydantic import (
     model_validator,
 )
 
+from catalog.fields import (
+    ACCOUNT_ID,
+    CACHE_NODE_TYPE,
+    DB_INSTANCE_CLASS,
+    IMAGE_REPOSITORY,
+    IMAGE_TAG,
+    INSTANCE_TYPE,
+    K8S_VERSION,
+    REGION,
+    URL_MAX_LENGTH,
+    AnyCidr,
+    Cidr,
+    Cpu,
+    Hostname,
+    HttpPath,
+    Memory,
+    Name,
+    Port,
+    cpu_millis,
+    matching,
+    memory_bytes,
+)
+
 __all__ = [
     "Autoscaling",
+    "Catalog",
     "Dependencies",
     "DisruptionBudget",
     "Environment",
@@ -37,82 +58,7 @@ __all__ = [
     "Redis",
     "Resources",
     "Service",
-    "shown",
 ]
-
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-# An image repository path (registry host and tag are derived per environment).
-IMAGE_REPOSITORY = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$")
-IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-CPU = re.compile(r"^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$")
-MEMORY = re.compile(r"^[0-9]+(Ki|Mi|Gi|Ti)$")
-HTTP_PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
-ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
-REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")
-K8S_VERSION = re.compile(r"^1\.(2[5-9]|3[0-7])$")
-# The lookahead demands a digit without a second unbounded run, so matching stays linear in the length.
-INSTANCE_TYPE = re.compile(
-    r"^(?=[a-z][a-z0-9-]*[0-9])[a-z][a-z0-9-]*\.(nano|micro|small|medium|large|[0-9]*xlarge|metal)$")
-DB_INSTANCE_CLASS = re.compile(r"^db\.(t3|t4g|m5|m6g|m6i|m7g|r5|r6g|r6i|r7g)\.(micro|small|medium|large|[0-9]*xlarge)$")
-CACHE_NODE_TYPE = re.compile(r"^cache\.(t3|t4g|m5|m6g|m7g|r5|r6g|r7g)\.(micro|small|medium|large|[0-9]*xlarge)$")
-
-
-def shown(value: object, limit: int = 60) -> str:
-    """repr() of input for a one-line message, shortened: a catalog value can be a megabyte long."""
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
-
-
-def _matching(pattern: re.Pattern[str], what: str):
-    def check(value: str) -> str:
-        if not pattern.fullmatch(value):
-            raise ValueError(f"{shown(value)} is not a valid {what}")
-        return value
-
-    return AfterValidator(check)
-
-
-def _cpu_millis(value: str) -> int:
-    return int(value[:-1]) if value.endswith("m") else round(float(value) * 1000)
-
-
-def _memory_bytes(value: str) -> int:
-    unit = {"Ki": 1, "Mi": 2, "Gi": 3, "Ti": 4}[value[-2:]]
-    return int(value[:-2]) * 1024**unit
-
-
-def _cidr(value: str) -> str:
-    try:
-        network = ipaddress.IPv4Network(value, strict=True)
-    except ValueError as error:
-        raise ValueError(f"{value!r} is not a valid IPv4 CIDR block ({error})") from None
-    if not 16 <= network.prefixlen <= 24:
-        raise ValueError(f"{value!r} must have a prefix between /16 and /24 to hold the subnets")
-    return value
-
-
-def _any_cidr(value: str) -> str:
-    try:
-        ipaddress.IPv4Network(value, strict=True)
-    except ValueError as error:
-        raise ValueError(f"{value!r} is not a valid IPv4 CIDR block ({error})") from None
-    return value
-
-
-Name = Annotated[StrictStr, _matching(DNS_LABEL, "DNS-1123 label (lowercase letters, digits, '-')")]
-# Real quantities are a few characters; the cap keeps their arithmetic in the validators cheap.
-Cpu = Annotated[StrictStr, Field(max_length=20), _matching(CPU, "CPU quantity such as 250m or 2")]
-Memory = Annotated[StrictStr, Field(max_length=20), _matching(MEMORY, "memory quantity such as 512Mi or 4Gi")]
-# Nothing downstream limits URLs and paths, but they are copied into many objects: keep them URL-sized.
-URL_MAX_LENGTH = 2048
-HttpPath = Annotated[StrictStr, Field(max_length=URL_MAX_LENGTH), _matching(HTTP_PATH, "HTTP path starting with '/'")]
-Hostname = Annotated[StrictStr, _matching(HOSTNAME, "hostname")]
-Port = Annotated[StrictInt, Field(ge=1, le=65535)]
-# The longest IPv4 CIDR block is 255.255.255.255/32.
-Cidr = Annotated[StrictStr, Field(max_length=18), AfterValidator(_cidr)]
-AnyCidr = Annotated[StrictStr, Field(max_length=18), AfterValidator(_any_cidr)]
-
 
 class Model(BaseModel):
     """Frozen, closed to unknown keys, no silent type coercion."""
@@ -125,7 +71,7 @@ class Project(Model):
     gitops_repo_url: Annotated[StrictStr, Field(max_length=URL_MAX_LENGTH, pattern=r"^(https://|git@)\S+$")]
     # A branch or tag is a file under .git/refs: 255 bytes on common file systems.
     gitops_revision: Annotated[StrictStr, Field(min_length=1, max_length=255)]
-    image_tag: Annotated[StrictStr, _matching(IMAGE_TAG, "image tag")]
+    image_tag: Annotated[StrictStr, matching(IMAGE_TAG, "image tag")]
 
 
 class Namespace(Model):
@@ -139,11 +85,11 @@ class ComputeQuantities(Model):
 
     @property
     def cpu_millis(self) -> int:
-        return _cpu_millis(self.cpu)
+        return cpu_millis(self.cpu)
 
     @property
     def memory_bytes(self) -> int:
-        return _memory_bytes(self.memory)
+        return memory_bytes(self.memory)
 
 
 class Resources(Model):
@@ -152,9 +98,9 @@ class Resources(Model):
 
     @model_validator(mode="after")
     def _requests_within_limits(self) -> Resources:
-        if _cpu_millis(self.requests.cpu) > _cpu_millis(self.limits.cpu):
+        if cpu_millis(self.requests.cpu) > cpu_millis(self.limits.cpu):
             raise ValueError(f"requests.cpu {self.requests.cpu} exceeds limits.cpu {self.limits.cpu}")
-        if _memory_bytes(self.requests.memory) > _memory_bytes(self.limits.memory):
+        if memory_bytes(self.requests.memory) > memory_bytes(self.limits.memory):
             raise ValueError(
                 f"requests.memory {self.requests.memory} exceeds limits.memory {self.limits.memory}"
             )
@@ -217,7 +163,7 @@ class Service(Model):
     name: Name
     namespace: Name
     port: Port
-    image: Annotated[StrictStr, _matching(IMAGE_REPOSITORY, "image repository path (e.g. payledger/api)")]
+    image: Annotated[StrictStr, matching(IMAGE_REPOSITORY, "image repository path (e.g. payledger/api)")]
     resources: Resources
     autoscaling: Autoscaling
     disruption_budget: DisruptionBudget
@@ -233,7 +179,7 @@ class Service(Model):
 
 class NodeGroup(Model):
     instance_types: Annotated[
-        tuple[Annotated[StrictStr, Field(max_length=32), _matching(INSTANCE_TYPE, "EC2 instance type")], ...],
+        tuple[Annotated[StrictStr, Field(max_length=32), matching(INSTANCE_TYPE, "EC2 instance type")], ...],
         Field(min_length=1),
     ]
     min: Annotated[StrictInt, Field(ge=0)]
@@ -248,7 +194,7 @@ class NodeGroup(Model):
 
 
 class Postgres(Model):
-    instance_class: Annotated[StrictStr, _matching(DB_INSTANCE_CLASS, "RDS instance class")]
+    instance_class: Annotated[StrictStr, matching(DB_INSTANCE_CLASS, "RDS instance class")]
     allocated_storage_gb: Annotated[StrictInt, Field(ge=20, le=65536)]
     multi_az: StrictBool
     backup_retention_days: Annotated[StrictInt, Field(ge=7, le=35)]
@@ -256,7 +202,7 @@ class Postgres(Model):
 
 
 class Redis(Model):
-    node_type: Annotated[StrictStr, _matching(CACHE_NODE_TYPE, "ElastiCache node type")]
+    node_type: Annotated[StrictStr, matching(CACHE_NODE_TYPE, "ElastiCache node type")]
     num_cache_clusters: Annotated[StrictInt, Field(ge=1, le=6)]
     snapshot_retention_days: Annotated[StrictInt, Field(ge=1, le=35)]
 
@@ -277,12 +223,12 @@ class Environment(Model):
     name: Name
     project: Name
     production: StrictBool
-    account_id: Annotated[StrictStr, _matching(ACCOUNT_ID, "AWS account id (12 digits, quoted)")]
-    region: Annotated[StrictStr, _matching(REGION, "AWS region such as eu-west-1")]
+    account_id: Annotated[StrictStr, matching(ACCOUNT_ID, "AWS account id (12 digits, quoted)")]
+    region: Annotated[StrictStr, matching(REGION, "AWS region such as eu-west-1")]
     availability_zones: Annotated[tuple[StrictStr, ...], Field(min_length=1, max_length=6)]
     cluster_name: Name
     domain: Hostname
-    kubernetes_version: Annotated[StrictStr, _matching(K8S_VERSION, "Kubernetes minor version 1.25-1.37")]
+    kubernetes_version: Annotated[StrictStr, matching(K8S_VERSION, "Kubernetes minor version 1.25-1.37")]
     vpc_cidr: Cidr
     nat_gateways: Literal["single", "per_az"]
     cluster_public_endpoint: StrictBool
@@ -310,3 +256,13 @@ class Environment(Model):
             for name in other.depends_on.services:
                 found.setdefault(name, []).append(other)
         return {name: tuple(services) for name, services in found.items()}
+
+
+class Catalog(BaseModel):
+    """The validated platform: project settings, namespaces, and each environment fully resolved."""
+
+    model_config = ConfigDict(frozen=True)
+    source: str
+    project: Project
+    namespaces: dict[str, Namespace]
+    environments: dict[str, Environment]

@@ -110,7 +110,7 @@ NAME_ATTRIBUTES = {
 def test_rules_check_every_name_the_stacks_make(catalog: Catalog, infra, env_name: str) -> None:
     """A name the rules never derive could break an AWS rule unnoticed until synth raises InvalidName."""
     env = catalog.environments[env_name]
-    checked = {derive(*args) for _, derive, args in rules._derived_aws_names(env)}
+    checked = {derive(*args) for _, derive, args in rules.names.derived_aws_names(env)}
     made = set()
     for stack_name in (naming.stack_name(env), naming.state_stack_name(env)):
         made.add(stack_name)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from catalog.models import shown
+from catalog.fields import shown
 
 __all__ = [
     "DYNAMODB_TABLE",

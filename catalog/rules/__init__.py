@@ -1,0 +1,34 @@
+"""Rules that span several catalog entries. Each rule yields every violation, never just the first.
+
+One module per concern: services, network, environment (cluster, data stores, Kubernetes support)
+and names; `check` runs them all.
+"""
+
+from __future__ import annotations
+
+from catalog.models import Catalog
+from catalog.rules import environment, names, network, services
+from catalog.rules.environment import kubernetes_support
+from catalog.rules.finding import FieldPath, Finding
+from catalog.rules.services import dependency_order
+
+__all__ = ["FieldPath", "Finding", "check", "dependency_order", "kubernetes_support"]
+
+
+def check(catalog: Catalog) -> list[Finding]:
+    findings: list[Finding] = []
+    for env in catalog.environments.values():
+        findings += services.services(catalog, env)
+        findings += services.public_service(env)
+        findings += network.zones(env)
+        findings += network.subnets(env)
+        findings += network.vpc(env)
+        findings += network.public_endpoint(env)
+        findings += environment.production(env)
+        findings += environment.node_pools(env)
+        findings += environment.kubernetes_offered(env)
+        findings += names.kubernetes_names(env)
+    findings += services.namespaces(catalog)
+    findings += names.aws_names(catalog)
+    findings += network.vpc_overlaps(catalog)
+    return findings

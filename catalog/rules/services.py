@@ -1,0 +1,82 @@
+"""Rules about services: namespaces, ports, dependencies, disruption budgets, the one public service."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from catalog import naming
+from catalog.graph import DependencyError, depths
+from catalog.models import Catalog, Environment
+from catalog.rules.finding import Finding
+
+__all__ = ["dependency_order", "namespaces", "public_service", "services"]
+
+
+def services(catalog: Catalog, env: Environment) -> Iterator[Finding]:
+    ports: dict[tuple[str, int], str] = {}
+    for service in env.services.values():
+        at = ("services", service.name)
+        namespace = catalog.namespaces.get(service.namespace)
+        if service.namespace in naming.RESERVED_NAMESPACES:
+            yield Finding((*at, "namespace"), f"namespace {service.namespace!r} belongs to Kubernetes or Argo CD",
+                          env.name)
+        elif namespace is None:
+            yield Finding((*at, "namespace"), f"unknown namespace {service.namespace!r}; "
+                          f"declared: {', '.join(sorted(catalog.namespaces))}", env.name)
+        elif not namespace.workloads:
+            yield Finding((*at, "namespace"), f"namespace {service.namespace!r} is not for workloads", env.name)
+        owner = ports.setdefault((service.namespace, service.port), service.name)
+        if owner != service.name:
+            yield Finding((*at, "port"), f"port {service.port} is already used by {owner!r} "
+                          f"in namespace {service.namespace!r}", env.name)
+        for dependency in service.depends_on.services:
+            if dependency == service.name:
+                yield Finding((*at, "depends_on", "services"), "a service cannot depend on itself", env.name)
+            elif dependency not in env.services:
+                yield Finding((*at, "depends_on", "services"), f"unknown service {dependency!r}", env.name)
+        scaling, budget = service.autoscaling, service.disruption_budget
+        if budget.allowed_disruptions(scaling.min) < 1:
+            yield Finding((*at, "disruption_budget"), f"allows no disruption at the autoscaling minimum of "
+                          f"{scaling.min} replicas, so node drains would hang", env.name)
+        if service.gpu.enabled and env.node_groups.gpu.max < 1:
+            yield Finding((*at, "gpu", "enabled"), "GPU scheduling needs a gpu node group with max >= 1", env.name)
+    try:
+        dependency_order(env)
+    except DependencyError as error:
+        yield Finding(("services", error.cycle[0], "depends_on", "services"), str(error), env.name)
+
+
+def dependency_order(env: Environment) -> dict[str, int]:
+    """Depth of each service among its dependencies: 0 depends on nothing, depth n syncs after n-1.
+
+    Unknown and self dependencies are reported on their own (above), so they are left out here.
+    """
+    return depths({
+        name: tuple(d for d in service.depends_on.services if d in env.services and d != name)
+        for name, service in env.services.items()
+    })
+
+
+def public_service(env: Environment) -> Iterator[Finding]:
+    """The environment's one Ingress (api.<domain>) routes to exactly one service."""
+    public = sorted(service.name for service in env.services.values() if service.public)
+    if not public:
+        yield Finding(("services",), f"no service is public in {env.name}; exactly one must be, to serve its API")
+    for name in public[1:]:
+        yield Finding(("services", name, "public"), f"only one service may be public; {public[0]!r} is too",
+                      env.name)
+
+
+def namespaces(catalog: Catalog) -> Iterator[Finding]:
+    """Namespaces the platform or Argo CD owns, and workload namespaces whose AppProject would clash."""
+    addons = {namespace: ", ".join(addon for addon, home in naming.ADDON_NAMESPACES.items() if home == namespace)
+              for namespace in naming.ADDON_NAMESPACES.values()}
+    for name, namespace in catalog.namespaces.items():
+        at = ("namespaces", name)
+        if name in naming.RESERVED_NAMESPACES:
+            yield Finding(at, f"{name!r} belongs to Kubernetes or Argo CD; the catalog must not manage it")
+        elif namespace.workloads and name in addons:
+            yield Finding((*at, "workloads"), f"{name!r} is where add-ons run ({addons[name]}); "
+                          "services need namespaces of their own")
+        elif namespace.workloads and name in (naming.DEFAULT_PROJECT, naming.SYSTEM_PROJECT):
+            yield Finding(at, f"a workload namespace gets an Argo CD project of its name, and {name!r} is taken")
