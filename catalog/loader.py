@@ -139,6 +139,45 @@ def load_catalog(path: Path, display_name: str | None = None) -> Catalog:
     return catalog
 
 
+def _overrides(shape: _FileShape, env_name: str, env_raw: dict[str, Any], out: _Collector) -> dict[str, Any]:
+    """The environment's service_overrides, each checked to be a merge patch for a known service."""
+    overrides = env_raw.get("service_overrides") or {}
+    if not isinstance(overrides, dict):
+        out.add(("environments", env_name, "service_overrides"), "must be a mapping of service name to patch")
+        return {}
+    for key, patch in overrides.items():
+        if key != "*" and key not in shape.services:
+            out.add(("environments", env_name, "service_overrides", key), "override for an unknown service")
+        elif not isinstance(patch, dict | None):
+            out.add(("environments", env_name, "service_overrides", key), "must be a mapping (a merge patch)")
+    return overrides
+
+
+def _environment(shape: _FileShape, env_name: str, env_raw: dict[str, Any], located: Located,
+                 out: _Collector) -> Environment | None:
+    """One environment with every service resolved through its layers; None when it does not validate."""
+    overrides = _overrides(shape, env_name, env_raw, out)
+    services: dict[str, Service] = {}
+    for service_name, service_raw in shape.services.items():
+        resolved = merge_patch(shape.service_defaults, service_raw)
+        for layer in (overrides.get("*"), overrides.get(service_name)):
+            if isinstance(layer, dict):
+                resolved = merge_patch(resolved, layer)
+        resolved["name"] = service_name
+        try:
+            services[service_name] = Service.model_validate(resolved)
+        except ValidationError as error:
+            out.add_validation(error, lambda loc, s=service_name: _service_source(located, env_name, s, loc))
+    env_fields = {k: v for k, v in env_raw.items() if k not in ENVIRONMENT_ONLY_KEYS}
+    try:
+        environment = Environment.model_validate(
+            {**env_fields, "name": env_name, "project": shape.project.name, "services": {}})
+    except ValidationError as error:
+        out.add_validation(error, lambda loc: ("environments", env_name, *loc))
+        return None
+    return environment.model_copy(update={"services": services})
+
+
 def _validate(path: Path, out: _Collector) -> Catalog | None:
     """Parse, check the shape, resolve each environment, then apply the rules; problems go to `out`.
 
@@ -157,40 +196,8 @@ def _validate(path: Path, out: _Collector) -> Catalog | None:
         out.add_validation(error, lambda loc: loc)
         return None
 
-    environments: dict[str, Environment] = {}
-    for env_name, env_raw in shape.environments.items():
-        overrides = env_raw.get("service_overrides") or {}
-        if not isinstance(overrides, dict):
-            out.add(("environments", env_name, "service_overrides"), "must be a mapping of service name to patch")
-            overrides = {}
-        for key, patch in overrides.items():
-            if key != "*" and key not in shape.services:
-                out.add(("environments", env_name, "service_overrides", key), "override for an unknown service")
-            elif not isinstance(patch, dict | None):
-                out.add(("environments", env_name, "service_overrides", key), "must be a mapping (a merge patch)")
-        services: dict[str, Service] = {}
-        for service_name, service_raw in shape.services.items():
-            resolved = merge_patch(shape.service_defaults, service_raw)
-            for layer in (overrides.get("*"), overrides.get(service_name)):
-                if isinstance(layer, dict):
-                    resolved = merge_patch(resolved, layer)
-            resolved["name"] = service_name
-            try:
-                services[service_name] = Service.model_validate(resolved)
-            except ValidationError as error:
-                out.add_validation(
-                    error, lambda loc, e=env_name, s=service_name: _service_source(located, e, s, loc)
-                )
-        env_fields = {k: v for k, v in env_raw.items() if k not in ENVIRONMENT_ONLY_KEYS}
-        try:
-            environment = Environment.model_validate(
-                {**env_fields, "name": env_name, "project": shape.project.name, "services": {}}
-            )
-        except ValidationError as error:
-            out.add_validation(error, lambda loc, e=env_name: ("environments", e, *loc))
-            continue
-        environments[env_name] = environment.model_copy(update={"services": services})
-
+    environments = {name: env for name, raw in shape.environments.items()
+                    if (env := _environment(shape, name, raw, located, out)) is not None}
     if out.problems:
         return None
     catalog = Catalog(source=out.file, project=shape.project, namespaces=shape.namespaces,

@@ -8,7 +8,8 @@ rules that span several objects (unknown references, duplicate ports, CIDR overl
 from __future__ import annotations
 
 import functools
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -244,6 +245,12 @@ class Environment(Model):
     # Source ranges allowed to reach a public cluster API endpoint (office/VPN egress); never 0.0.0.0/0.
     cluster_public_access_cidrs: tuple[AnyCidr, ...] = ()
     route53_zone_id: Annotated[StrictStr, Field(pattern=r"^Z[A-Z0-9]{1,31}$")] | None = None
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Environment:
+        """A copy without the cached `callers`: they are derived from `services`, which `update` may change."""
+        copy = super().model_copy(update=update, deep=deep)
+        copy.__dict__.pop("callers", None)
+        return copy
 
     @functools.cached_property
     def callers(self) -> dict[str, tuple[Service, ...]]:

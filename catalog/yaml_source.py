@@ -155,55 +155,66 @@ def parse(text: str) -> tuple[Located, list[YamlProblem]]:
         loader.dispose()
     if node is None:
         raise _refuse(None, "the file is empty; expected a mapping with project, services, ...")
-    lines: dict[Path, int] = {}
-    problems: list[YamlProblem] = []
-    unread: set[Path] = set()
+    builder = _Builder(loader)
+    data = builder.build(node, ())
+    if not isinstance(data, dict):
+        raise _refuse(builder.lines[()], f"the top level must be a mapping, not a {type(data).__name__}")
+    return Located(data, builder.lines, frozenset(builder.unread)), builder.problems
 
-    def scalar(node: yaml.Node, path: Path) -> Any:
+
+class _Builder:
+    """Plain values from a screened node tree, with the line of every path and the problems found."""
+
+    def __init__(self, loader: Any) -> None:
+        self.loader = loader
+        self.lines: dict[Path, int] = {}
+        self.problems: list[YamlProblem] = []
+        self.unread: set[Path] = set()
+
+    def build(self, node: yaml.Node, path: Path) -> Any:
+        self.lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, str(index))) for index, item in enumerate(node.value)]
+        return self.scalar(node, path)
+
+    def scalar(self, node: yaml.Node, path: Path) -> Any:
         """Implicit scalars only (tags were refused), but a well-formed one can still be unreadable:
         an integer of 5,000 digits, the date 2024-13-45, PyYAML's `=` value tag."""
         try:
-            return loader.construct_object(node)
+            return self.loader.construct_object(node)
         except (yaml.YAMLError, ValueError) as error:
             kind = node.tag.rsplit(":", 1)[-1]
             reason = str(error).splitlines()[0].split(";")[0]
-            problems.append(YamlProblem(_line(node.start_mark), path, f"cannot read {kind} value: {reason}"))
-            unread.add(path)
+            self.problems.append(YamlProblem(_line(node.start_mark), path, f"cannot read {kind} value: {reason}"))
+            self.unread.add(path)
             return None
 
-    def build(node: yaml.Node, path: Path) -> Any:
-        lines[path] = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            result: dict[Any, Any] = {}
-            for key_node, value_node in node.value:
-                key_line = key_node.start_mark.line + 1
-                if key_node.tag == MERGE_TAG:
-                    problems.append(YamlProblem(key_line, path, "merge keys (<<) are not supported; "
-                                                                "repeat values through service_defaults"))
-                    continue
-                key = scalar(key_node, path) if isinstance(key_node, yaml.ScalarNode) else None
-                if not isinstance(key, str | int | float | bool):
-                    problems.append(YamlProblem(key_line, path, "keys must be scalars"))
-                    continue
-                key = str(key)
-                if key in result:
-                    problems.append(
-                        YamlProblem(
-                            key_line,
-                            (*path, key),
-                            f"duplicate key {key!r} (first defined on line {lines[(*path, key)]})",
-                        )
-                    )
-                    continue
-                lines[(*path, key)] = key_line
-                result[key] = build(value_node, (*path, key))
-                lines[(*path, key)] = key_line
-            return result
-        if isinstance(node, yaml.SequenceNode):
-            return [build(item, (*path, str(index))) for index, item in enumerate(node.value)]
-        return scalar(node, path)
+    def mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key_line = key_node.start_mark.line + 1
+            key = self.key(key_node, path, key_line)
+            if key is None:
+                continue
+            if key in result:
+                self.problems.append(YamlProblem(key_line, (*path, key), f"duplicate key {key!r} "
+                                                 f"(first defined on line {self.lines[(*path, key)]})"))
+                continue
+            self.lines[(*path, key)] = key_line
+            result[key] = self.build(value_node, (*path, key))
+            self.lines[(*path, key)] = key_line
+        return result
 
-    data = build(node, ())
-    if not isinstance(data, dict):
-        raise _refuse(lines[()], f"the top level must be a mapping, not a {type(data).__name__}")
-    return Located(data, lines, frozenset(unread)), problems
+    def key(self, node: yaml.Node, path: Path, line: int) -> str | None:
+        """A mapping key as text, or None (reported) for a merge key or a key that is no scalar."""
+        if node.tag == MERGE_TAG:
+            self.problems.append(YamlProblem(line, path, "merge keys (<<) are not supported; "
+                                                         "repeat values through service_defaults"))
+            return None
+        key = self.scalar(node, path) if isinstance(node, yaml.ScalarNode) else None
+        if not isinstance(key, str | int | float | bool):
+            self.problems.append(YamlProblem(line, path, "keys must be scalars"))
+            return None
+        return str(key)

@@ -78,24 +78,33 @@ def _metadata(metadata: Any) -> Manifest | None:
         value = metadata[field]
         if value is None:
             continue
-        if field in ("name", "namespace"):
-            if type(value) is not str:
-                return None
-            result[field] = value
-        elif field == "finalizers":
-            if type(value) is not list or any(type(item) is not str for item in value):
-                return None
-            if value:
-                result[field] = list(value)
-        else:  # labels, annotations
-            if type(value) is not dict or not all(
-                type(key) is str and key.isascii() and _plain_key(key) and type(text) is str
-                for key, text in value.items()
-            ):
-                return None
-            if value:
-                result[field] = {key: value[key] for key in sorted(value)}
+        sanitized = _METADATA_VALUE[field](value)
+        if sanitized is None:
+            return None
+        if sanitized or type(sanitized) is str:  # empty lists and maps are dropped, names kept as given
+            result[field] = sanitized
     return result
+
+
+def _text(value: Any) -> str | None:
+    return value if type(value) is str else None
+
+
+def _finalizers(value: Any) -> list[str] | None:
+    return list(value) if type(value) is list and all(type(item) is str for item in value) else None
+
+
+def _string_map(value: Any) -> dict[str, str] | None:
+    """Labels and annotations: plain ASCII keys, string values, sorted by key."""
+    if type(value) is not dict or not all(
+        type(key) is str and key.isascii() and _plain_key(key) and type(text) is str for key, text in value.items()
+    ):
+        return None
+    return {key: value[key] for key in sorted(value)}
+
+
+_METADATA_VALUE = {"name": _text, "namespace": _text, "finalizers": _finalizers,
+                   "labels": _string_map, "annotations": _string_map}
 
 
 def _plain_key(key: str) -> bool:

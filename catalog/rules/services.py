@@ -6,44 +6,60 @@ from collections.abc import Iterator
 
 from catalog import naming
 from catalog.graph import DependencyError, depths
-from catalog.models import Catalog, Environment
-from catalog.rules.finding import Finding
+from catalog.models import Catalog, Environment, Service
+from catalog.rules.finding import FieldPath, Finding
 
 __all__ = ["dependency_order", "namespaces", "public_service", "services"]
 
 
 def services(catalog: Catalog, env: Environment) -> Iterator[Finding]:
+    """Each service's namespace, port, dependencies and disruption budget; then the dependency graph."""
     ports: dict[tuple[str, int], str] = {}
     for service in env.services.values():
-        at = ("services", service.name)
-        namespace = catalog.namespaces.get(service.namespace)
-        if service.namespace in naming.RESERVED_NAMESPACES:
-            yield Finding((*at, "namespace"), f"namespace {service.namespace!r} belongs to Kubernetes or Argo CD",
-                          env.name)
-        elif namespace is None:
-            yield Finding((*at, "namespace"), f"unknown namespace {service.namespace!r}; "
-                          f"declared: {', '.join(sorted(catalog.namespaces))}", env.name)
-        elif not namespace.workloads:
-            yield Finding((*at, "namespace"), f"namespace {service.namespace!r} is not for workloads", env.name)
-        owner = ports.setdefault((service.namespace, service.port), service.name)
-        if owner != service.name:
-            yield Finding((*at, "port"), f"port {service.port} is already used by {owner!r} "
-                          f"in namespace {service.namespace!r}", env.name)
-        for dependency in service.depends_on.services:
-            if dependency == service.name:
-                yield Finding((*at, "depends_on", "services"), "a service cannot depend on itself", env.name)
-            elif dependency not in env.services:
-                yield Finding((*at, "depends_on", "services"), f"unknown service {dependency!r}", env.name)
-        scaling, budget = service.autoscaling, service.disruption_budget
-        if budget.allowed_disruptions(scaling.min) < 1:
-            yield Finding((*at, "disruption_budget"), f"allows no disruption at the autoscaling minimum of "
-                          f"{scaling.min} replicas, so node drains would hang", env.name)
-        if service.gpu.enabled and env.node_groups.gpu.max < 1:
-            yield Finding((*at, "gpu", "enabled"), "GPU scheduling needs a gpu node group with max >= 1", env.name)
+        for path, message in (*_namespace(catalog, service), *_port(service, ports), *_dependencies(env, service),
+                              *_scheduling(env, service)):
+            yield Finding(("services", service.name, *path), message, env.name)
     try:
         dependency_order(env)
     except DependencyError as error:
         yield Finding(("services", error.cycle[0], "depends_on", "services"), str(error), env.name)
+
+
+Issue = tuple[FieldPath, str]
+
+
+def _namespace(catalog: Catalog, service: Service) -> Iterator[Issue]:
+    namespace = catalog.namespaces.get(service.namespace)
+    if service.namespace in naming.RESERVED_NAMESPACES:
+        yield ("namespace",), f"namespace {service.namespace!r} belongs to Kubernetes or Argo CD"
+    elif namespace is None:
+        yield ("namespace",), (f"unknown namespace {service.namespace!r}; "
+                               f"declared: {', '.join(sorted(catalog.namespaces))}")
+    elif not namespace.workloads:
+        yield ("namespace",), f"namespace {service.namespace!r} is not for workloads"
+
+
+def _port(service: Service, ports: dict[tuple[str, int], str]) -> Iterator[Issue]:
+    owner = ports.setdefault((service.namespace, service.port), service.name)
+    if owner != service.name:
+        yield ("port",), f"port {service.port} is already used by {owner!r} in namespace {service.namespace!r}"
+
+
+def _dependencies(env: Environment, service: Service) -> Iterator[Issue]:
+    for dependency in service.depends_on.services:
+        if dependency == service.name:
+            yield ("depends_on", "services"), "a service cannot depend on itself"
+        elif dependency not in env.services:
+            yield ("depends_on", "services"), f"unknown service {dependency!r}"
+
+
+def _scheduling(env: Environment, service: Service) -> Iterator[Issue]:
+    scaling, budget = service.autoscaling, service.disruption_budget
+    if budget.allowed_disruptions(scaling.min) < 1:
+        yield ("disruption_budget",), (f"allows no disruption at the autoscaling minimum of {scaling.min} "
+                                       "replicas, so node drains would hang")
+    if service.gpu.enabled and env.node_groups.gpu.max < 1:
+        yield ("gpu", "enabled"), "GPU scheduling needs a gpu node group with max >= 1"
 
 
 def dependency_order(env: Environment) -> dict[str, int]:
