@@ -19,9 +19,9 @@ from infra_stacks.network import cluster_only_security_group
 from infra_stacks.policy import service_trust
 from infra_stacks.secrets import ConnectionSecret
 
-__all__ = ["ENGINE_VERSION", "PORT", "PostgresDatabase"]
+__all__ = ["ENGINE_VERSION", "PostgresDatabase"]
 
-PORT = 5432
+PORT = naming.POSTGRES_PORT
 ENGINE_VERSION = "16"  # major only: RDS picks the current 16.x and auto minor upgrades keep it there
 LOG_EXPORTS = ("postgresql", "upgrade")
 DATABASE = "payledger"

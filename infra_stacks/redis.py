@@ -27,9 +27,9 @@ from infra_stacks.logs import log_group
 from infra_stacks.network import cluster_only_security_group
 from infra_stacks.secrets import ConnectionSecret
 
-__all__ = ["ENGINE_VERSION", "PORT", "RedisCache"]
+__all__ = ["ENGINE_VERSION", "RedisCache"]
 
-PORT = 6379
+PORT = naming.REDIS_PORT
 ENGINE_VERSION = "7.1"  # IAM authentication needs Redis 7+
 # Everything but the commands that can take a shared cache down or read its configuration.
 SERVICE_ACCESS = "on ~* &* +@all -@dangerous"

@@ -16,13 +16,14 @@ from typing import Any
 from cdk8s import ApiObject, App, Chart, JsonPatch
 from constructs import Construct
 
-__all__ = ["ChartPart", "FolderChart", "Renderer", "emit", "render_with_cdk8s", "standard_labels"]
+__all__ = ["ChartPart", "FolderChart", "Renderer", "emit", "render_with_cdk8s", "selector_labels", "standard_labels"]
 
 Manifest = dict[str, Any]
 # Renders a chart's manifests exactly as cdk8s would, or returns None when it cannot.
 Renderer = Callable[[list[Manifest]], list[Manifest] | None]
 
 PART_OF = "payledger"
+SELECTOR_KEYS = ("app.kubernetes.io/name", "app.kubernetes.io/instance")
 
 
 def standard_labels(*, name: str, component: str, version: str | None = None) -> dict[str, str]:
@@ -37,6 +38,12 @@ def standard_labels(*, name: str, component: str, version: str | None = None) ->
     if version:
         labels["app.kubernetes.io/version"] = version
     return labels
+
+
+def selector_labels(name: str) -> dict[str, str]:
+    """The labels that identify a workload's pods: the stable part of standard_labels (no version, no component)."""
+    labels = standard_labels(name=name, component="")
+    return {key: labels[key] for key in SELECTOR_KEYS}
 
 
 def emit(scope: FolderChart | ChartPart, construct_id: str, manifest: Manifest) -> None:

@@ -15,11 +15,9 @@ from catalog.models import Service
 
 __all__ = [
     "INGRESS_CONTROLLER",
+    "NON_INTERNET_RANGES",
     "OBSERVABILITY_NAMESPACE",
-    "POSTGRES_PORT",
-    "PRIVATE_RANGES",
     "PROMETHEUS",
-    "REDIS_PORT",
     "TEMPO",
     "TEMPO_OTLP_GRPC_PORT",
     "Peer",
@@ -34,8 +32,6 @@ __all__ = [
 Peer = dict[str, Any]
 
 OBSERVABILITY_NAMESPACE = "observability"
-POSTGRES_PORT = 5432
-REDIS_PORT = 6379
 TEMPO_OTLP_GRPC_PORT = 4317
 # Labels the upstream charts put on their pods (ingress-nginx, kube-prometheus-stack, tempo).
 INGRESS_CONTROLLER = ("ingress-nginx", {"app.kubernetes.io/name": "ingress-nginx",
@@ -43,7 +39,7 @@ INGRESS_CONTROLLER = ("ingress-nginx", {"app.kubernetes.io/name": "ingress-nginx
 PROMETHEUS = (OBSERVABILITY_NAMESPACE, {"app.kubernetes.io/name": "prometheus"})
 TEMPO = (OBSERVABILITY_NAMESPACE, {"app.kubernetes.io/name": "tempo"})
 # "The internet" for egress: everything but private, shared (CGNAT) and link-local (IMDS) space.
-PRIVATE_RANGES = ("10.0.0.0/8", "100.64.0.0/10", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16")
+NON_INTERNET_RANGES = ("10.0.0.0/8", "100.64.0.0/10", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16")
 
 
 def _metadata(name: str, namespace: str, labels: dict[str, str],
@@ -128,13 +124,13 @@ def service_egress(*, service: Service, dependencies: list[Service], data_subnet
     the annotation records which hosts that rule exists for.
     """
     rules = [{"to": [_service_peer(target)], "ports": _tcp(target.port)} for target in dependencies]
-    data_stores = [port for port, wanted in ((POSTGRES_PORT, service.depends_on.postgres),
-                                             (REDIS_PORT, service.depends_on.redis)) if wanted]
+    data_stores = [port for port, wanted in ((naming.POSTGRES_PORT, service.depends_on.postgres),
+                                             (naming.REDIS_PORT, service.depends_on.redis)) if wanted]
     if data_stores:
         rules.append({"to": [{"ipBlock": {"cidr": cidr}} for cidr in data_subnets],
                       "ports": _tcp(*data_stores)})
     if internet_hosts:
-        rules.append({"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": list(PRIVATE_RANGES)}}],
+        rules.append({"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": list(NON_INTERNET_RANGES)}}],
                       "ports": _tcp(443)})
     rules.append({"to": [pod_peer(*TEMPO)], "ports": _tcp(TEMPO_OTLP_GRPC_PORT)})
     annotations = {"payledger.io/egress-hosts": ",".join(internet_hosts)} if internet_hosts else None

@@ -13,7 +13,7 @@ import math
 from typing import Any, NamedTuple
 
 from catalog import Catalog, Environment, Service, naming
-from k8s_charts.manifest import ChartPart, FolderChart, emit, standard_labels
+from k8s_charts.manifest import ChartPart, FolderChart, emit, selector_labels, standard_labels
 from k8s_charts.network_policy import (
     OBSERVABILITY_NAMESPACE,
     TEMPO_OTLP_GRPC_PORT,
@@ -27,6 +27,7 @@ __all__ = [
     "RUN_AS",
     "PodFootprint",
     "ServiceWorkload",
+    "env_var",
     "peak_pods",
     "pod_footprint",
 ]
@@ -34,8 +35,6 @@ __all__ = [
 COMPONENT = "server"
 CONTAINER = "app"
 PORT_NAME = "http"
-# The labels that identify a service's pods; the others change between releases.
-SELECTOR_KEYS = ("app.kubernetes.io/name", "app.kubernetes.io/instance")
 RUN_AS = 10001
 # Rolling updates add pods before removing any, so a rollout never drops capacity.
 ROLLOUT_SURGE_PERCENT = 25
@@ -72,7 +71,8 @@ def pod_footprint(service: Service, *, sidecar: bool) -> PodFootprint:
     return PodFootprint(*(a + b for a, b in zip(app, ISTIO_PROXY, strict=True))) if sidecar else app
 
 
-def _env_key(name: str) -> str:
+def env_var(name: str) -> str:
+    """A name as an environment variable: secret keys (envFrom) and dependency URLs."""
     return name.upper().replace("-", "_")
 
 
@@ -102,7 +102,7 @@ class ServiceWorkload(ChartPart):
         self.service, self.env = service, env
         tag = catalog.project.image_tag
         self.labels = standard_labels(name=service.name, component=COMPONENT, version=tag)
-        self.selector = {key: self.labels[key] for key in SELECTOR_KEYS}
+        self.selector = selector_labels(service.name)
         self.image = naming.image_reference(env, service, tag)
         self.dependencies = [env.services[name] for name in sorted(service.depends_on.services)]
         self.callers = list(env.callers[service.name])
@@ -147,7 +147,7 @@ class ServiceWorkload(ChartPart):
             "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
             "OTEL_RESOURCE_ATTRIBUTES": (f"deployment.environment={env.name},"
                                          f"service.namespace={service.namespace}"),
-            **{f"{_env_key(dep.name)}_URL": _service_url(dep) for dep in self.dependencies},
+            **{f"{env_var(dep.name)}_URL": _service_url(dep) for dep in self.dependencies},
         }
         return dict(sorted(data.items()))
 

@@ -13,10 +13,10 @@ from typing import Any
 from catalog import Catalog, Environment, Service, naming
 from k8s_charts.addons.kube_prometheus_stack import DASHBOARD_LABEL
 from k8s_charts.cluster_objects import AWS_STORE, VAULT_STORE
-from k8s_charts.manifest import ChartPart, FolderChart, emit, standard_labels
-from k8s_charts.service import PORT_NAME
+from k8s_charts.manifest import ChartPart, FolderChart, emit, selector_labels, standard_labels
+from k8s_charts.service import PORT_NAME, env_var
 
-__all__ = ["BURN_RATE_ALERTS", "SLO_TARGET", "ServiceExtras", "env_var"]
+__all__ = ["BURN_RATE_ALERTS", "SLO_TARGET", "ServiceExtras"]
 
 COMPONENT = "observability"
 SLO_TARGET = 0.999
@@ -40,11 +40,6 @@ CONNECTION_KEYS = {
     "postgres": {"POSTGRES_HOST": "host", "POSTGRES_PORT": "port", "POSTGRES_DB": "dbname"},
     "redis": {"REDIS_HOST": "host", "REDIS_PORT": "port"},
 }
-
-
-def env_var(name: str) -> str:
-    """Secret keys become environment variables (the Deployment uses envFrom)."""
-    return name.upper().replace("-", "_")
 
 
 class ServiceExtras(ChartPart):
@@ -111,14 +106,12 @@ class ServiceExtras(ChartPart):
 
     def _service_monitor(self) -> dict[str, Any]:
         service = self.service
-        workload = standard_labels(name=service.name, component="server")
         return {
             "apiVersion": "monitoring.coreos.com/v1",
             "kind": "ServiceMonitor",
             "metadata": self._metadata(service.name),
             "spec": {
-                "selector": {"matchLabels": {key: workload[key] for key in
-                                             ("app.kubernetes.io/name", "app.kubernetes.io/instance")}},
+                "selector": {"matchLabels": selector_labels(service.name)},
                 "namespaceSelector": {"matchNames": [service.namespace]},
                 "endpoints": [{"port": PORT_NAME, "path": service.metrics_path, "interval": SCRAPE_INTERVAL,
                                "scheme": "http"}],

@@ -20,6 +20,8 @@ __all__ = [
     "GPU_NODE_POOL",
     "GPU_TAINT",
     "NODE_POOL_LABEL",
+    "POSTGRES_PORT",
+    "REDIS_PORT",
     "RESERVED_NAMESPACES",
     "ROOT_APP",
     "SERVICES_APP",
@@ -29,6 +31,10 @@ __all__ = [
     "Taint",
     "subnet_plan",
 ]
+
+# Ports of the data stores: Terraform opens them in security groups, NetworkPolicies in the cluster.
+POSTGRES_PORT = 5432
+REDIS_PORT = 6379
 
 
 class ServiceAccountRef(NamedTuple):
