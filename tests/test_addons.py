@@ -96,7 +96,9 @@ def test_replicas_follow_the_environment(catalog: Catalog, env_name: str) -> Non
     assert ADDONS["external-secrets"].values(env)["replicaCount"] == n
     assert ADDONS["ingress-nginx"].values(env)["controller"]["replicaCount"] == n
     assert ADDONS["kube-prometheus-stack"].values(env)["prometheus"]["prometheusSpec"]["replicas"] == n
-    assert {loki.values(env)[path]["replicas"] for path in ("read", "write", "backend")} == {n}
+    # Loki: one replica, or enough for a write quorum that survives losing one; no simple-scalable targets.
+    assert loki.values(env)["singleBinary"]["replicas"] == (1 if n == 1 else max(n, loki.REPLICATION_FACTOR))
+    assert {loki.values(env)[path]["replicas"] for path in ("read", "write", "backend")} == {0}
     assert tempo.values(env)["replicas"] == n
     # A disruption budget on a single replica would block node drains.
     assert ADDONS["cert-manager"].values(env)["podDisruptionBudget"]["enabled"] is (n > 1)
