@@ -28,7 +28,12 @@ ZONE_KEY = "topology.kubernetes.io/zone"
 
 @dataclass(frozen=True, kw_only=True)
 class Addon:
-    """One Helm release. `server_side_apply` is for charts whose CRDs exceed the client-side apply limit."""
+    """One Helm release. `server_side_apply` is for charts whose CRDs exceed the client-side apply limit.
+
+    `bootstrap` marks the add-on installed by hand once before Argo CD can sync anything (Argo CD itself,
+    with the values file synth writes to bootstrap/): every other Application waits for it, and deleting
+    its Application must not cascade into the running Argo CD.
+    """
 
     name: str
     repo_url: str
@@ -38,6 +43,7 @@ class Addon:
     depends_on: tuple[str, ...]
     values: Callable[[Environment], dict[str, Any]] = field(repr=False)
     server_side_apply: bool = False
+    bootstrap: bool = False
 
 
 def highly_available(env: Environment) -> bool:
