@@ -42,17 +42,18 @@ class InputError(Exception):
 
 def kubernetes_files(catalog, env_names: Sequence[str]) -> dict[str, bytes]:
     """Every file of gitops_out/ for `env_names`, rendered in memory (nothing touches disk)."""
-    from k8s_charts import build_environment, manifests_by_folder
+    from k8s_charts import bootstrap_values, build_environment, manifests_by_folder
     from k8s_charts.manifest import render_with_cdk8s
-    from output.render import render_folders
+    from output.render import render_documents, render_folders
     from speedups import fast_render
 
     render = fast_render.renderer(render_with_cdk8s)
     files: dict[str, bytes] = {}
     for name in env_names:
-        folders = manifests_by_folder(build_environment(catalog, catalog.environments[name]), render)
-        rendered = render_folders(folders)
+        env = catalog.environments[name]
+        rendered = render_folders(manifests_by_folder(build_environment(catalog, env), render))
         progress(f"kubernetes: {name}: {len(rendered)} objects")
+        rendered |= render_documents(bootstrap_values(env))
         files.update({f"{name}/{path}": content for path, content in rendered.items()})
     return files
 

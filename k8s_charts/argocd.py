@@ -1,15 +1,15 @@
 """Argo CD objects that bring an environment up from git: projects, the app-of-apps, the services ApplicationSet.
 
-`kubectl apply -f gitops_out/<env>/apps/<root>` installs the root Application; it syncs every file in
-`apps/`: the AppProjects first, then one Application per folder or add-on in sync waves computed
-from declared dependencies (namespaces, then CRD owners, then what uses their CRDs, the services
-last). The services ApplicationSet generates one Application per service folder and rolls changes
-out in the catalog's dependency order (RollingSync, which the ApplicationSet controller must have
-enabled with --enable-progressive-syncs).
+After Argo CD is bootstrapped (k8s_charts.addons.argo_cd), `kubectl apply -f
+gitops_out/<env>/apps/<root>` installs the root Application; it syncs every file in `apps/`: the
+AppProjects first, then one Application per folder or add-on in sync waves computed from declared
+dependencies (Argo CD's own Application, then namespaces, then CRD owners, then what uses their CRDs,
+the services last). The services ApplicationSet generates one Application per service folder and
+rolls changes out in the catalog's dependency order (RollingSync).
 
-Sync waves gate on the child Applications' health only when argocd-cm restores the health check
-for argoproj.io/Application (removed from Argo CD's defaults in 1.8); until then retries with
-backoff carry a sync past a CRD that is not there yet.
+Both rely on settings in Argo CD's own values: progressive syncs for the ApplicationSet controller,
+and the health assessment of argoproj.io/Application (removed from Argo CD's defaults in 1.8), without
+which a wave would not wait for the previous one to be healthy.
 """
 
 from __future__ import annotations
@@ -65,9 +65,15 @@ def gitops_path(env: Environment, folder: str = "") -> str:
 
 
 def application_graph() -> dict[str, tuple[str, ...]]:
-    """What each Application of the app-of-apps waits for; sync waves are its topological depths."""
-    graph: dict[str, tuple[str, ...]] = {CLUSTER_APP: ()}
-    graph |= {name: (*addon.depends_on, CLUSTER_APP) for name, addon in ADDONS.items()}
+    """What each Application of the app-of-apps waits for; sync waves are its topological depths.
+
+    The bootstrap add-on (Argo CD) is the one root: the namespaces, and through them everything else,
+    wait for it, so its Application syncs first and alone.
+    """
+    bootstrap = tuple(name for name, addon in ADDONS.items() if addon.bootstrap)
+    graph: dict[str, tuple[str, ...]] = {name: ADDONS[name].depends_on for name in bootstrap}
+    graph[CLUSTER_APP] = bootstrap
+    graph |= {name: (*addon.depends_on, CLUSTER_APP) for name, addon in ADDONS.items() if not addon.bootstrap}
     graph[CLUSTER_CONFIG_APP] = (*cluster_objects.DEPENDS_ON, CLUSTER_APP)
     graph[SERVICES_APP] = tuple(sorted(graph))
     return graph
@@ -170,7 +176,9 @@ class ArgoAppsChart(FolderChart):
                                  namespace=ARGOCD_NAMESPACE, sync_policy=_sync_policy("CreateNamespace=false"))
 
     def _addon_app(self, addon: Addon, wave: int) -> dict[str, Any]:
-        """A pinned Helm chart. A namespace outside the catalog is created here with Pod Security labels."""
+        """A pinned Helm chart. A namespace outside the catalog is created here with Pod Security labels
+        (Argo CD's own exists after the bootstrap; CreateNamespace is what lets Argo CD label it). The
+        bootstrap add-on has no finalizer: deleting its Application must not delete Argo CD."""
         options = ["ServerSideApply=true"] if addon.server_side_apply else []
         labels = None
         if addon.namespace in self.catalog.namespaces:
@@ -186,7 +194,8 @@ class ArgoAppsChart(FolderChart):
         }
         return self._application(addon.name, wave=wave, project=SYSTEM_PROJECT, source=source,
                                  namespace=addon.namespace,
-                                 sync_policy=_sync_policy(*options, namespace_labels=labels))
+                                 sync_policy=_sync_policy(*options, namespace_labels=labels),
+                                 finalizer=not addon.bootstrap)
 
 
 class ServicesAppSetChart(FolderChart):

@@ -7,6 +7,8 @@ from typing import Any
 from cdk8s import App
 
 from catalog import Catalog, Environment
+from catalog.naming import BOOTSTRAP_FOLDER
+from k8s_charts.addons import ADDONS, Addon
 from k8s_charts.argocd import ArgoAppsChart, ServicesAppSetChart
 from k8s_charts.cluster_objects import ClusterObjectsChart
 from k8s_charts.manifest import FolderChart, Renderer
@@ -14,7 +16,7 @@ from k8s_charts.namespaces import NamespacesChart
 from k8s_charts.service import ServiceWorkload
 from k8s_charts.service_extras import ServiceExtras
 
-__all__ = ["build_environment", "manifests_by_folder"]
+__all__ = ["bootstrap_path", "bootstrap_values", "build_environment", "manifests_by_folder"]
 
 
 def build_environment(catalog: Catalog, env: Environment) -> list[FolderChart]:
@@ -42,3 +44,14 @@ def manifests_by_folder(charts: list[FolderChart], render: Renderer | None = Non
     for chart in charts:
         folders.setdefault(chart.folder, []).extend(chart.manifests(render))
     return folders
+
+
+def bootstrap_path(addon: Addon) -> str:
+    """Where a bootstrap add-on's Helm values file goes, relative to gitops_out/<env>/."""
+    return f"{BOOTSTRAP_FOLDER}/{addon.chart}-values.yaml"
+
+
+def bootstrap_values(env: Environment) -> dict[str, dict[str, Any]]:
+    """Helm values files by path, one per bootstrap add-on: the values its Application carries, so the
+    release installed by hand is the one Argo CD then adopts."""
+    return {bootstrap_path(addon): addon.values(env) for addon in ADDONS.values() if addon.bootstrap}

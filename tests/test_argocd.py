@@ -121,8 +121,12 @@ def test_every_application_syncs_automatically_with_retry(built: dict[str, Folde
         assert policy["retry"]["limit"] >= 5
         assert policy["retry"]["backoff"] == {"duration": "10s", "factor": 2, "maxDuration": "5m"}
         if name != "root":
-            assert app["metadata"]["finalizers"] == [FINALIZER], name
             assert app["spec"]["project"] == "system"
+        # Deleting the root or Argo CD's own Application must not cascade into the cluster.
+        if name != "root" and not (name in ADDONS and ADDONS[name].bootstrap):
+            assert app["metadata"]["finalizers"] == [FINALIZER], name
+        else:
+            assert "finalizers" not in app["metadata"], name
 
 
 @pytest.mark.parametrize("env_name", ENVS)
@@ -183,7 +187,7 @@ def test_projects(catalog: Catalog, built: dict[str, Folders], env_name: str) ->
 def test_waves_follow_declared_dependencies(built: dict[str, Folders], env_name: str) -> None:
     waves = {name: wave(app) for name, app in apps(built[env_name]).items()}
     for name, addon in ADDONS.items():
-        assert waves[name] > waves["cluster"], f"{name} before its namespace"
+        assert (waves[name] < waves["cluster"]) is addon.bootstrap, f"{name} and the namespaces"
         for dependency in addon.depends_on:
             assert waves[dependency] < waves[name], f"{dependency} must sync before {name}"
     assert waves["services-appset"] > max(w for name, w in waves.items() if name not in ("services-appset", "root"))

@@ -25,12 +25,13 @@ def test_whole_platform_is_byte_identical_with_and_without_fast_render(catalog: 
 
     for env in catalog.environments.values():
         charts = build_environment(catalog, env)
-        fast = render_folders(manifests_by_folder(charts, render))
+        folders = manifests_by_folder(charts, render)
+        fast = render_folders(folders)
         # the same charts again, now through cdk8s: emitted objects stay queued until cdk8s renders them
         slow = render_folders(manifests_by_folder(charts))
         assert fast.keys() == slow.keys()
         assert [path for path in fast if fast[path] != slow[path]] == []
-        assert len(fast) == 171
+        assert len(fast) == sum(len(manifests) for manifests in folders.values()) > 0, "one file per object"
     assert declined == [], "every chart of the platform takes the fast path"
 
 

@@ -5,6 +5,8 @@ Built-in kinds are validated strictly against the Kubernetes schemas of the cata
 an error, not a warning); custom resources strictly against their CRDs' openAPIV3Schema; then the
 invariants no schema can express: every Deployment has its Service, HPA, PDB, ServiceAccount and
 NetworkPolicy, selectors match, ports exist, disruption is possible, Argo CD paths exist.
+
+Each environment's bootstrap folder holds Helm values files, not Kubernetes objects, and is left out.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from catalog.naming import BOOTSTRAP_FOLDER
 from validation.invariants import argo_paths, workload_invariants
 from validation.report import Finding, Report
 from validation.schemas import CrdSchemas, builtin_errors, is_builtin
@@ -23,7 +26,10 @@ __all__ = ["CrdSchemas", "Finding", "Report", "builtin_errors", "validate_tree"]
 
 
 def _load(root: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every document under `root` as (path from the repository, object), bootstrap folders left out."""
     for path in sorted(root.rglob("*.yaml")):
+        if path.relative_to(root).parts[1:2] == (BOOTSTRAP_FOLDER,):
+            continue
         relative = path.relative_to(root.parent).as_posix()
         for document in yaml.load_all(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader):
             if document is not None:

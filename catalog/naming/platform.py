@@ -14,6 +14,7 @@ __all__ = [
     "ADDON_SERVICE_ACCOUNTS",
     "ARGOCD_APPLICATIONS",
     "ARGOCD_NAMESPACE",
+    "BOOTSTRAP_FOLDER",
     "CLUSTER_APP",
     "CLUSTER_CONFIG_APP",
     "DEFAULT_PROJECT",
@@ -48,8 +49,9 @@ ARGOCD_NAMESPACE = "argocd"
 # Namespaces Kubernetes and Argo CD own: the catalog neither declares nor runs anything in them.
 RESERVED_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system", ARGOCD_NAMESPACE)
 # Add-ons Argo CD installs from Helm charts (k8s_charts.addons), by Application name, and the
-# namespace each runs in.
+# namespace each runs in. Argo CD is one of them: bootstrapped by hand, then managing itself.
 ADDON_NAMESPACES: dict[str, str] = {
+    "argocd": ARGOCD_NAMESPACE,
     "kube-prometheus-stack": "observability",
     "cert-manager": "cert-manager",
     "external-secrets": "external-secrets",
@@ -64,6 +66,9 @@ CLUSTER_APP = "cluster"
 CLUSTER_CONFIG_APP = "cluster-config"
 SERVICES_APP = "services-appset"
 ARGOCD_APPLICATIONS = (ROOT_APP, CLUSTER_APP, CLUSTER_CONFIG_APP, SERVICES_APP, *ADDON_NAMESPACES)
+# gitops_out/<env>/<BOOTSTRAP_FOLDER>/: the Helm values Argo CD is installed with by hand, once per
+# environment. Not Kubernetes objects: `main.py validate` leaves the folder out.
+BOOTSTRAP_FOLDER = "bootstrap"
 # AppProjects: Argo CD's own `default` (the root lives there), `system` for the add-ons and one per
 # workload namespace, named after it.
 DEFAULT_PROJECT = "default"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from catalog.graph import depths
 from k8s_charts.addons import (
+    argo_cd,
     cert_manager,
     external_secrets,
     ingress_nginx,
@@ -17,7 +18,8 @@ __all__ = ["ADDONS", "Addon"]
 
 ADDONS: dict[str, Addon] = {
     module.ADDON.name: module.ADDON
-    for module in (kube_prometheus_stack, cert_manager, external_secrets, ingress_nginx, loki, tempo)
+    for module in (argo_cd,
+                   kube_prometheus_stack, cert_manager, external_secrets, ingress_nginx, loki, tempo)
 }
 # Fail at import, not at sync time, when a module names an add-on that does not exist.
 depths({name: addon.depends_on for name, addon in ADDONS.items()})

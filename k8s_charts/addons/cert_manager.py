@@ -1,7 +1,12 @@
 """cert-manager: issues the TLS certificates ingresses ask for, solving ACME DNS-01 in Route53 via IRSA.
 
 It owns the cert-manager.io CRDs (installed by the chart) that the ClusterIssuers need, and ships a
-ServiceMonitor, so it syncs after kube-prometheus-stack.
+ServiceMonitor, so it syncs after kube-prometheus-stack. v1.21.1 is the newest release of the pinned
+minor and of the project; it serves cert-manager.io/v1, the CRDs in ../shared/crds.
+
+Availability: the controller and the CA injector elect a leader, so extra replicas are warm standbys
+that take over within a lease period; the webhook serves every replica. All three run
+env.addon_replicas, spread across zones, each under a disruption budget when there is more than one.
 """
 
 from __future__ import annotations
@@ -9,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalog import Environment, naming
-from k8s_charts.addons.base import Addon, irsa_service_account
+from k8s_charts.addons.base import MAX_UNAVAILABLE, Addon, highly_available, irsa_service_account, zone_spread
 
 __all__ = ["ADDON", "values"]
 
@@ -19,21 +24,42 @@ CHART = "cert-manager"
 VERSION = "v1.21.1"
 NAMESPACE = naming.ADDON_NAMESPACES[NAME]
 DEPENDS_ON = ("kube-prometheus-stack",)
-RESOURCES = {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}}
+RESOURCES = {
+    "controller": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}},
+    "webhook": {"requests": {"cpu": "20m", "memory": "64Mi"}, "limits": {"cpu": "200m", "memory": "128Mi"}},
+    "cainjector": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}},
+}
+
+
+def _component(env: Environment, component: str) -> dict[str, Any]:
+    """Replicas, budget, spread and resources of one Deployment. The chart labels each component's pods
+    with its own name (`webhook`, `cainjector`; the controller is `cert-manager`) and fills in no
+    selector for a spread constraint, so the selector is spelled here."""
+    return {
+        "replicaCount": env.addon_replicas,
+        # Without minAvailable or maxUnavailable the chart would render minAvailable 1.
+        "podDisruptionBudget": {"enabled": highly_available(env), "maxUnavailable": MAX_UNAVAILABLE},
+        "topologySpreadConstraints": zone_spread({
+            "app.kubernetes.io/name": NAME if component == "controller" else component,
+            "app.kubernetes.io/instance": NAME,
+            "app.kubernetes.io/component": component,
+        }),
+        "resources": RESOURCES[component],
+    }
 
 
 def values(env: Environment) -> dict[str, Any]:
-    replicas = env.addon_replicas
     return {
+        # CRDs come with the release and stay when it is uninstalled (deleting them deletes every
+        # Certificate and issuer in the cluster).
         "crds": {"enabled": True, "keep": True},
-        "replicaCount": replicas,
-        "podDisruptionBudget": {"enabled": replicas > 1},
-        "resources": RESOURCES,
+        **_component(env, "controller"),
         "serviceAccount": irsa_service_account(env, NAME),
-        # The projected IRSA token must be readable by the non-root controller.
+        # Added to the chart's pod securityContext: the projected IRSA token must be readable by the
+        # non-root controller.
         "securityContext": {"fsGroup": 1001},
-        "webhook": {"replicaCount": replicas},
-        "cainjector": {"replicaCount": replicas},
+        "webhook": _component(env, "webhook"),
+        "cainjector": _component(env, "cainjector"),
         "prometheus": {"enabled": True, "servicemonitor": {"enabled": True}},
     }
 

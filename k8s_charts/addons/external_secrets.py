@@ -2,7 +2,12 @@
 
 It owns the external-secrets.io CRDs the ClusterSecretStores and every service's ExternalSecrets
 need, and reads Secrets Manager through IRSA. It ships a ServiceMonitor, so it syncs after
-kube-prometheus-stack.
+kube-prometheus-stack. Chart 2.9.0 is the newest release; it serves external-secrets.io/v1 only,
+the CRDs in ../shared/crds.
+
+Availability: the controller and the cert controller elect a leader (`leaderElect`, off in the chart),
+so extra replicas are warm standbys; the webhook serves every replica. All three run
+env.addon_replicas, spread across zones, each under a disruption budget when there is more than one.
 """
 
 from __future__ import annotations
@@ -10,29 +15,47 @@ from __future__ import annotations
 from typing import Any
 
 from catalog import Environment, naming
-from k8s_charts.addons.base import Addon, irsa_service_account
+from k8s_charts.addons.base import MAX_UNAVAILABLE, Addon, highly_available, irsa_service_account, zone_spread
 
 __all__ = ["ADDON", "values"]
 
 NAME = "external-secrets"
 REPO_URL = "https://charts.external-secrets.io"
 CHART = "external-secrets"
-VERSION = "2.9.0"  # serves external-secrets.io/v1, the CRDs in ../shared/crds
+VERSION = "2.9.0"
 NAMESPACE = naming.ADDON_NAMESPACES[NAME]
 DEPENDS_ON = ("kube-prometheus-stack",)
-RESOURCES = {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}}
+RESOURCES = {
+    "controller": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}},
+    "webhook": {"requests": {"cpu": "20m", "memory": "64Mi"}, "limits": {"cpu": "200m", "memory": "256Mi"}},
+    "certController": {"requests": {"cpu": "20m", "memory": "64Mi"}, "limits": {"cpu": "200m", "memory": "256Mi"}},
+}
+
+
+def _component(env: Environment, component: str) -> dict[str, Any]:
+    """Replicas, budget, spread and resources of one Deployment; the chart fills in each component's
+    own selector for a spread constraint without one."""
+    return {
+        "replicaCount": env.addon_replicas,
+        # One pod at a time, spelled with the key the chart declares (it reads maxUnavailable too, but
+        # neither values.yaml nor the schema lists it); replica counts are fixed, so this is the same.
+        "podDisruptionBudget": {"enabled": highly_available(env),
+                                "minAvailable": env.addon_replicas - MAX_UNAVAILABLE},
+        "topologySpreadConstraints": zone_spread(),
+        "resources": RESOURCES[component],
+    }
 
 
 def values(env: Environment) -> dict[str, Any]:
-    replicas = env.addon_replicas
     return {
         "installCRDs": True,
-        "replicaCount": replicas,
-        "podDisruptionBudget": {"enabled": replicas > 1},
-        "resources": RESOURCES,
+        # On at every replica count: a rolling update briefly runs the old and the new pod side by side,
+        # and two controllers writing the same Secrets would fight.
+        "leaderElect": True,
+        **_component(env, "controller"),
         "serviceAccount": irsa_service_account(env, NAME),
-        "webhook": {"replicaCount": replicas},
-        "certController": {"replicaCount": replicas},
+        "webhook": _component(env, "webhook"),
+        "certController": _component(env, "certController"),
         "serviceMonitor": {"enabled": True},
     }
 

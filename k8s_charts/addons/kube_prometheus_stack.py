@@ -4,6 +4,19 @@ It depends on nothing and owns the ServiceMonitor and PrometheusRule CRDs, so ev
 a ServiceMonitor, and every service, syncs after it. Prometheus selects rules and monitors from all
 namespaces, and Grafana's sidecar loads dashboards labelled DASHBOARD_LABEL from all namespaces, so
 a service's ServiceMonitor, PrometheusRule and dashboard live beside it in its own namespace.
+
+88.5.3 is the newest release: the project releases only forward (every change is a new minor), so the
+88.2 line it replaces gets no patches. It ships prometheus-operator v0.93.1 (OPERATOR_VERSION), whose
+ServiceMonitor and PrometheusRule CRDs (monitoring.coreos.com/v1) have the same schemas as v0.93.0's in
+../shared/crds.
+
+Availability: Prometheus runs env.addon_replicas identical replicas, each scraping everything (queries
+and rules work while one is down); Alertmanager's replicas form a gossip cluster that deduplicates
+notifications. Both are spread across zones, under a disruption budget when there is more than one.
+One replica each, on purpose: the operator (it has no leader election, two would both reconcile; its
+PrometheusRule webhook fails open), kube-state-metrics (two would export every series twice) and
+Grafana (its users and sessions live in a per-pod SQLite file; dashboards and data sources are
+provisioned, so a restart loses nothing, and HA would need a shared database).
 """
 
 from __future__ import annotations
@@ -11,23 +24,35 @@ from __future__ import annotations
 from typing import Any
 
 from catalog import Environment, naming
-from k8s_charts.addons.base import Addon
+from k8s_charts.addons.base import MAX_UNAVAILABLE, Addon, highly_available, zone_spread
 
-__all__ = ["ADDON", "DASHBOARD_LABEL", "values"]
+__all__ = ["ADDON", "DASHBOARD_LABEL", "OPERATOR_VERSION", "values"]
 
 NAME = "kube-prometheus-stack"
 REPO_URL = "https://prometheus-community.github.io/helm-charts"
 CHART = "kube-prometheus-stack"
-VERSION = "88.2.0"  # ships prometheus-operator v0.93.0, the CRDs in ../shared/crds
+VERSION = "88.5.3"
+# The prometheus-operator release the pinned chart ships (its appVersion): the owner of the CRDs.
+OPERATOR_VERSION = "v0.93.1"
 NAMESPACE = naming.ADDON_NAMESPACES[NAME]
 DEPENDS_ON: tuple[str, ...] = ()
 DASHBOARD_LABEL = ("grafana_dashboard", "1")
 RETENTION = "15d"
+# The Prometheus and Alertmanager objects the chart names after the release; the operator labels their
+# pods with these names (the chart's own disruption budgets select the same labels).
+PROMETHEUS = f"{NAME}-prometheus"
+ALERTMANAGER = f"{NAME}-alertmanager"
 RESOURCES = {
     "prometheus": {"requests": {"cpu": "500m", "memory": "2Gi"}, "limits": {"cpu": "2", "memory": "4Gi"}},
     "alertmanager": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "200m", "memory": "256Mi"}},
     "grafana": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}},
 }
+
+
+def _budget(env: Environment) -> dict[str, Any]:
+    """The chart renders its default minAvailable 1 beside any maxUnavailable (an invalid budget), so
+    one pod at a time is spelled as minAvailable: the operator keeps the replica count fixed."""
+    return {"enabled": highly_available(env), "minAvailable": env.addon_replicas - MAX_UNAVAILABLE}
 
 
 def values(env: Environment) -> dict[str, Any]:
@@ -38,8 +63,11 @@ def values(env: Environment) -> dict[str, Any]:
     return {
         "crds": {"enabled": True},
         "prometheus": {
+            "podDisruptionBudget": _budget(env),
             "prometheusSpec": {
                 "replicas": env.addon_replicas,
+                "topologySpreadConstraints": zone_spread(
+                    {"app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": PROMETHEUS}),
                 "retention": RETENTION,
                 "resources": RESOURCES["prometheus"],
                 # Select ServiceMonitors and PrometheusRules everywhere, not only this release's.
@@ -49,7 +77,13 @@ def values(env: Environment) -> dict[str, Any]:
             }
         },
         "alertmanager": {
-            "alertmanagerSpec": {"replicas": env.addon_replicas, "resources": RESOURCES["alertmanager"]}
+            "podDisruptionBudget": _budget(env),
+            "alertmanagerSpec": {
+                "replicas": env.addon_replicas,
+                "topologySpreadConstraints": zone_spread(
+                    {"app.kubernetes.io/name": "alertmanager", "alertmanager": ALERTMANAGER}),
+                "resources": RESOURCES["alertmanager"],
+            },
         },
         "grafana": {
             "resources": RESOURCES["grafana"],

@@ -1,7 +1,17 @@
 """Loki: log storage in S3 (bucket from Terraform), read and written through IRSA.
 
-Simple-scalable mode so read and write paths scale with env.addon_replicas. Its chart ships a
-ServiceMonitor, so it syncs after kube-prometheus-stack.
+The chart comes from grafana-community, where Grafana moved the open-source Loki chart (18.11.0,
+Loki 3.7.6). Monolithic mode: every replica runs all of Loki's targets, joined in one hash ring over
+memberlist, with chunks and index in S3. Simple-scalable mode, which this replaces, is deprecated and
+is removed in Loki 4. Its chart ships a ServiceMonitor, so it syncs after kube-prometheus-stack.
+
+Availability: a log stream is written to `replication_factor` replicas and a write needs a quorum of
+them (2 of 3), so surviving the loss of one replica takes a factor of 3 and at least 3 replicas; two
+replicas would cost twice as much and stop writes when either is down. Loki therefore runs one replica
+where env.addon_replicas is 1 and at least REPLICATION_FACTOR elsewhere, spread across zones under a
+disruption budget. The gateway (nginx in front of Loki, the address Grafana reads from) is stateless
+and runs env.addon_replicas. The memcached chunk and result caches run one replica each: losing one
+costs cache misses, not data.
 """
 
 from __future__ import annotations
@@ -9,27 +19,53 @@ from __future__ import annotations
 from typing import Any
 
 from catalog import Environment, naming
-from k8s_charts.addons.base import Addon, irsa_service_account
+from k8s_charts.addons.base import MAX_UNAVAILABLE, Addon, irsa_service_account, zone_spread
 
-__all__ = ["ADDON", "GATEWAY_HOST", "values"]
+__all__ = ["ADDON", "GATEWAY_HOST", "REPLICATION_FACTOR", "replicas", "values"]
 
 NAME = "loki"
-REPO_URL = "https://grafana.github.io/helm-charts"
+REPO_URL = "https://grafana-community.github.io/helm-charts"
 CHART = "loki"
-VERSION = "6.46.0"
+VERSION = "18.11.0"
 NAMESPACE = naming.ADDON_NAMESPACES[NAME]
 DEPENDS_ON = ("kube-prometheus-stack",)
 GATEWAY_HOST = f"loki-gateway.{NAMESPACE}.svc.cluster.local"
-RESOURCES = {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}}
+REPLICATION_FACTOR = 3
+RESOURCES = {
+    "loki": {"requests": {"cpu": "250m", "memory": "1Gi"}, "limits": {"cpu": "2", "memory": "3Gi"}},
+    "gateway": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}},
+}
+
+
+def replicas(env: Environment) -> int:
+    """Loki's replica count: one, or enough for a write quorum that survives losing a replica."""
+    return 1 if env.addon_replicas == 1 else max(REPLICATION_FACTOR, env.addon_replicas)
+
+
+def _component(count: int, component: str) -> dict[str, Any]:
+    """Replicas, budget, spread and resources of one workload. The chart passes spread constraints
+    through as written, so the selector names the component's pod labels; it renders a budget only
+    when minAvailable or maxUnavailable is set."""
+    return {
+        "replicas": count,
+        "podDisruptionBudget": {"enabled": count > 1, "maxUnavailable": MAX_UNAVAILABLE},
+        "topologySpreadConstraints": zone_spread({
+            "app.kubernetes.io/name": NAME,
+            "app.kubernetes.io/instance": NAME,
+            "app.kubernetes.io/component": component,
+        }),
+        "resources": RESOURCES["gateway" if component == "gateway" else "loki"],
+    }
 
 
 def values(env: Environment) -> dict[str, Any]:
     bucket = naming.bucket_name(env, "loki")
-    replicas = env.addon_replicas
+    count = replicas(env)
     return {
-        "deploymentMode": "SimpleScalable",
+        "deploymentMode": "Monolithic",
         "loki": {
             "auth_enabled": False,
+            "commonConfig": {"replication_factor": min(REPLICATION_FACTOR, count)},
             "schemaConfig": {
                 "configs": [
                     {
@@ -48,10 +84,13 @@ def values(env: Environment) -> dict[str, Any]:
             },
         },
         "serviceAccount": irsa_service_account(env, NAME),
-        "write": {"replicas": replicas, "resources": RESOURCES},
-        "read": {"replicas": replicas, "resources": RESOURCES},
-        "backend": {"replicas": replicas, "resources": RESOURCES},
-        "minio": {"enabled": False},
+        "singleBinary": _component(count, "single-binary"),
+        "gateway": _component(env.addon_replicas, "gateway"),
+        # The chart defaults to three replicas of each simple-scalable target, and refuses to render
+        # them beside monolithic replicas.
+        "write": {"replicas": 0},
+        "read": {"replicas": 0},
+        "backend": {"replicas": 0},
         "monitoring": {"serviceMonitor": {"enabled": True}},
     }
 

@@ -2,6 +2,17 @@
 
 Release name `tempo` in `observability` gives the address the services' OpenTelemetry settings
 point at (OTLP_GRPC_HOST). Its chart ships a ServiceMonitor, so it syncs after kube-prometheus-stack.
+
+The chart is grafana-community's single-binary `tempo` (2.2.4, Tempo 2.10.8), where Grafana moved it;
+the grafana/helm-charts one pinned before is deprecated. It runs one replica in every environment,
+on purpose: the single binary keeps the traces it has not flushed to S3 in its own ingester and forms
+no ring with other replicas, so more replicas would each hold a share of recent traces that queries
+to another replica never see. Highly available tracing is grafana-community's `tempo-distributed`,
+whose maintained line (3.x, Tempo 3) writes through a Kafka-compatible queue the platform does not run
+(the 2.x line without it stopped at 2.26.2 when 3.0 shipped). Losing the one replica for a restart
+costs the spans sent meanwhile and those not yet flushed; no request fails, and the SLO alerts come
+from Prometheus, not from traces. Moving to tempo-distributed becomes possible once the platform has
+a queue (Amazon MSK from Terraform).
 """
 
 from __future__ import annotations
@@ -11,23 +22,24 @@ from typing import Any
 from catalog import Environment, naming
 from k8s_charts.addons.base import Addon, irsa_service_account
 
-__all__ = ["ADDON", "OTLP_GRPC_HOST", "QUERY_HOST", "values"]
+__all__ = ["ADDON", "OTLP_GRPC_HOST", "QUERY_HOST", "REPLICAS", "values"]
 
 NAME = "tempo"
-REPO_URL = "https://grafana.github.io/helm-charts"
+REPO_URL = "https://grafana-community.github.io/helm-charts"
 CHART = "tempo"
-VERSION = "1.24.0"
+VERSION = "2.2.4"
 NAMESPACE = naming.ADDON_NAMESPACES[NAME]
 DEPENDS_ON = ("kube-prometheus-stack",)
 OTLP_GRPC_HOST = f"tempo.{NAMESPACE}.svc.cluster.local:4317"
 QUERY_HOST = f"tempo.{NAMESPACE}.svc.cluster.local:3200"
+REPLICAS = 1
 RETENTION = "336h"
 RESOURCES = {"requests": {"cpu": "200m", "memory": "512Mi"}, "limits": {"cpu": "1", "memory": "2Gi"}}
 
 
 def values(env: Environment) -> dict[str, Any]:
     return {
-        "replicas": env.addon_replicas,
+        "replicas": REPLICAS,
         "tempo": {
             "resources": RESOURCES,
             "retention": RETENTION,
