@@ -209,8 +209,11 @@ class Cluster(Construct):
         EksAddon(self, "coredns", cluster_name=self.this.name, addon_name="coredns",
                  resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="OVERWRITE",
                  depends_on=after_nodes)
+        # EKS marks no StorageClass default since 1.30: without one, every claim (Loki's disks) stays Pending.
+        # The driver's own default class is gp3 and encrypted.
         EksAddon(self, "ebs_csi", cluster_name=self.this.name, addon_name="aws-ebs-csi-driver",
                  service_account_role_arn=ebs_role.arn,
+                 configuration_values=json.dumps({"defaultStorageClass": {"enabled": True}}),
                  resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="OVERWRITE",
                  depends_on=after_nodes)
         self.ebs_csi_role_arn = ebs_role.arn
