@@ -148,6 +148,8 @@ def _production(env: Environment) -> Iterator[Finding]:
         yield Finding((*at, "postgres", "multi_az"), "production databases must be multi-AZ")
     if not env.postgres.deletion_protection:
         yield Finding((*at, "postgres", "deletion_protection"), "production databases need deletion protection")
+    if not env.edge.deletion_protection:
+        yield Finding((*at, "edge", "deletion_protection"), "a production load balancer needs deletion protection")
     if env.redis.num_cache_clusters < 2:
         yield Finding((*at, "redis", "num_cache_clusters"), "production Redis needs a replica for failover")
 
@@ -215,9 +217,9 @@ def _namespaces(catalog: Catalog) -> Iterator[Finding]:
 # What infra_stacks makes besides the names per service and add-on. tests/test_infra_rules.py
 # proves that every name in the synthesized stacks is derived here.
 KMS_KEYS = ("logs", "eks", "ebs", "data", "secrets", "s3", "ecr", "tfstate")
-BUCKETS = ("loki", "tempo", "tfstate")
+BUCKETS = ("loki", "tempo", "tfstate", "alb-logs")
 CONNECTION_SECRETS = ("postgres", "redis")
-SECURITY_GROUPS = ("vpc-endpoints", "postgres", "redis")
+SECURITY_GROUPS = ("vpc-endpoints", "postgres", "redis", "edge-alb")
 POSTGRES_LOGS = ("postgresql", "upgrade")
 NODE_POOLS = ("general", "spot", naming.GPU_NODE_POOL)
 
@@ -241,8 +243,10 @@ def _derived_aws_names(env: Environment) -> Iterator[Derived]:
                    naming.db_subnet_group_name, naming.db_parameter_group_name, naming.final_snapshot_identifier,
                    naming.postgres_monitoring_role_name, naming.redis_group_id, naming.redis_user_group_id,
                    naming.redis_subnet_group_name, naming.redis_default_user, naming.redis_log_group,
-                   naming.waf_acl_name, naming.waf_log_group):
+                   naming.waf_acl_name, naming.waf_log_group, naming.vpc_name, naming.load_balancer_name,
+                   naming.target_group_name):
         yield at, derive, (stack,)
+    yield ("environments", env.name, "domain"), naming.public_host, (env,)
     yield cluster, naming.eks_cluster_name, (env,)
     for derive in (naming.cluster_role_name, naming.node_role_name, naming.cluster_log_group):
         yield cluster, derive, (env.cluster_name,)
