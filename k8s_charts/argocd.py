@@ -170,7 +170,8 @@ class ArgoAppsChart(FolderChart):
                                  namespace=ARGOCD_NAMESPACE, sync_policy=_sync_policy("CreateNamespace=false"))
 
     def _addon_app(self, addon: Addon, wave: int) -> dict[str, Any]:
-        """A pinned Helm chart. A namespace outside the catalog is created here with Pod Security labels."""
+        """A pinned chart or manifest folder. A namespace outside the catalog is created here with Pod
+        Security labels."""
         options = ["ServerSideApply=true"] if addon.server_side_apply else []
         labels = None
         if addon.namespace in self.catalog.namespaces:
@@ -178,13 +179,7 @@ class ArgoAppsChart(FolderChart):
         else:
             options.insert(0, "CreateNamespace=true")
             labels = {f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "audit", "warn")}
-        source = {
-            "repoURL": addon.repo_url,
-            "chart": addon.chart,
-            "targetRevision": addon.version,
-            "helm": {"releaseName": addon.name, "valuesObject": addon.values(self.env)},
-        }
-        return self._application(addon.name, wave=wave, project=SYSTEM_PROJECT, source=source,
+        return self._application(addon.name, wave=wave, project=SYSTEM_PROJECT, source=addon.source(self.env),
                                  namespace=addon.namespace,
                                  sync_policy=_sync_policy(*options, namespace_labels=labels))
 

@@ -17,7 +17,8 @@ from k8s_charts.service import TEMPO_ENDPOINT
 
 ENVS = ("dev", "staging", "prod")
 EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+$")
-EXPECTED = {"ingress-nginx", "cert-manager", "external-secrets", "kube-prometheus-stack", "loki", "tempo"}
+EXPECTED = {"gateway-api-crds", "nginx-gateway-fabric", "aws-load-balancer-controller", "cert-manager",
+            "external-secrets", "kube-prometheus-stack", "loki", "tempo"}
 
 
 def find(values: Any, key: str) -> Iterator[Any]:
@@ -43,13 +44,16 @@ def test_every_addon_module_is_registered_once() -> None:
 def test_chart_is_pinned_to_an_exact_version(name: str) -> None:
     addon = ADDONS[name]
     assert EXACT_VERSION.match(addon.version), f"{name} chart version {addon.version!r} is not an exact pin"
-    assert addon.repo_url.startswith("https://")
+    assert addon.repo_url.startswith(("https://", "oci://"))
 
 
 def test_pins_match_the_crds_we_validate_against() -> None:
     assert ADDONS["cert-manager"].version == "v1.21.1"
     assert ADDONS["external-secrets"].version == "2.9.0"
     assert ADDONS["kube-prometheus-stack"].version == "88.2.0"
+    assert ADDONS["gateway-api-crds"].version == "v1.6.1"
+    assert ADDONS["nginx-gateway-fabric"].version == "2.6.7"
+    assert ADDONS["aws-load-balancer-controller"].version == "3.5.0"
 
 
 @pytest.mark.parametrize("env_name", ENVS)
@@ -86,7 +90,9 @@ def test_replicas_follow_the_environment(catalog: Catalog, env_name: str) -> Non
     n = env.addon_replicas
     assert ADDONS["cert-manager"].values(env)["replicaCount"] == n
     assert ADDONS["external-secrets"].values(env)["replicaCount"] == n
-    assert ADDONS["ingress-nginx"].values(env)["controller"]["replicaCount"] == n
+    assert ADDONS["nginx-gateway-fabric"].values(env)["nginxGateway"]["replicas"] == n
+    assert ADDONS["nginx-gateway-fabric"].values(env)["nginx"]["replicas"] == n
+    assert ADDONS["aws-load-balancer-controller"].values(env)["replicaCount"] == n
     assert ADDONS["kube-prometheus-stack"].values(env)["prometheus"]["prometheusSpec"]["replicas"] == n
     assert {loki.values(env)[path]["replicas"] for path in ("read", "write", "backend")} == {n}
     assert tempo.values(env)["replicas"] == n
@@ -94,7 +100,7 @@ def test_replicas_follow_the_environment(catalog: Catalog, env_name: str) -> Non
     assert ADDONS["cert-manager"].values(env)["podDisruptionBudget"]["enabled"] is (n > 1)
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", sorted(name for name in EXPECTED if ADDONS[name].values))
 def test_resources_are_set(catalog: Catalog, name: str) -> None:
     resources = list(find(ADDONS[name].values(catalog.environments["prod"]), "resources"))
     assert resources and all({"requests", "limits"} <= set(r) for r in resources), name
@@ -102,10 +108,10 @@ def test_resources_are_set(catalog: Catalog, name: str) -> None:
 
 def test_servicemonitor_creators_depend_on_the_crd_owner(catalog: Catalog) -> None:
     env = catalog.environments["dev"]
-    creators = {name for name, addon in ADDONS.items()
+    creators = {name for name, addon in ADDONS.items() if addon.values
                 if any(monitor.get("enabled") for key in ("serviceMonitor", "servicemonitor")
                        for monitor in find(addon.values(env), key))}
-    assert creators == EXPECTED - {"kube-prometheus-stack"}
+    assert creators == EXPECTED - {"kube-prometheus-stack", "gateway-api-crds", "nginx-gateway-fabric"}
     for name in creators:
         assert "kube-prometheus-stack" in ADDONS[name].depends_on, name
 

@@ -91,11 +91,11 @@ def test_service_objects_are_what_the_charts_render(catalog: Catalog, env_name: 
     """catalog.rules checks naming.service_objects for clashes, so it must list every object a service has
     (the Secrets its ExternalSecrets and Certificate create are not in the output themselves)."""
     out = ROOT / "gitops_out" / env_name
-    ingresses = {entry for entry in _rendered(env_name, "", out / "cluster-config") if entry[1] == "Ingress"}
+    edge = {entry for entry in _rendered(env_name, "", out / "cluster-config") if entry[1] in naming.EDGE_OBJECT_KINDS}
     for service in catalog.environments[env_name].services.values():
         listed = {(service.namespace, *thing) for thing in naming.service_objects(service) if thing.kind != "Secret"}
         rendered = _rendered(env_name, service.namespace, out / service.namespace / service.name)
-        rendered |= {entry for entry in ingresses if entry[2] == service.name}
+        rendered |= {entry for entry in edge if entry[0] == service.namespace and entry[2] == service.name}
         assert listed == rendered, service.name
 
 

@@ -56,7 +56,9 @@ ADDON_NAMESPACES: dict[str, str] = {
     "kube-prometheus-stack": "observability",
     "cert-manager": "cert-manager",
     "external-secrets": "external-secrets",
-    "ingress-nginx": "ingress-nginx",
+    "gateway-api-crds": EDGE_NAMESPACE,
+    "nginx-gateway-fabric": EDGE_NAMESPACE,
+    "aws-load-balancer-controller": "aws-load-balancer-controller",
     "loki": "observability",
     "tempo": "observability",
 }
@@ -78,7 +80,7 @@ ADDON_SERVICE_ACCOUNTS: dict[str, ServiceAccountRef] = {
     "external-secrets": ServiceAccountRef(ADDON_NAMESPACES["external-secrets"], "external-secrets"),
     "loki": ServiceAccountRef(ADDON_NAMESPACES["loki"], "loki"),
     "tempo": ServiceAccountRef(ADDON_NAMESPACES["tempo"], "tempo"),
-    "aws-load-balancer-controller": ServiceAccountRef("aws-load-balancer-controller",
+    "aws-load-balancer-controller": ServiceAccountRef(ADDON_NAMESPACES["aws-load-balancer-controller"],
                                                       "aws-load-balancer-controller"),
     "ebs-csi": ServiceAccountRef("kube-system", "ebs-csi-controller-sa"),
 }
