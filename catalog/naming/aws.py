@@ -12,15 +12,12 @@ from catalog.naming.rules import (
     ELASTICACHE_SUBNET_GROUP,
     ELASTICACHE_USER,
     ELASTICACHE_USER_GROUP,
-    ELB_LOAD_BALANCER,
-    ELB_TARGET_GROUP,
     IAM_ROLE,
     IMAGE_NAME,
     KMS_ALIAS,
     LAUNCH_TEMPLATE,
     LOG_GROUP,
     POSTGRES_ROLE,
-    PUBLIC_HOST,
     RDS_INSTANCE,
     RDS_PARAMETER_GROUP,
     RDS_SNAPSHOT,
@@ -29,7 +26,6 @@ from catalog.naming.rules import (
     SECRET_NAME,
     SECURITY_GROUP,
     STACK,
-    VPC_NAME,
     WAF_ACL,
     WAF_LOG_GROUP,
     derives,
@@ -53,13 +49,11 @@ __all__ = [
     "image_reference",
     "kms_alias",
     "launch_template_name",
-    "load_balancer_name",
     "node_role_name",
     "postgres_identifier",
     "postgres_log_group",
     "postgres_monitoring_role_name",
     "postgres_user",
-    "public_host",
     "redis_default_user",
     "redis_group_id",
     "redis_log_group",
@@ -75,9 +69,7 @@ __all__ = [
     "state_bucket_name",
     "state_lock_table_name",
     "state_stack_name",
-    "target_group_name",
     "vault_secret_path",
-    "vpc_name",
     "waf_acl_name",
     "waf_log_group",
 ]
@@ -297,30 +289,3 @@ def waf_acl_name(stack: str) -> str:
 @derives(WAF_LOG_GROUP)
 def waf_log_group(acl: str) -> str:
     return f"aws-waf-logs-{acl}"
-
-
-# --- The edge: shared with Kubernetes, where the TargetGroupBinding names the target group ---
-
-
-@derives(VPC_NAME)
-def vpc_name(stack: str) -> str:
-    """The VPC's Name tag, which the AWS Load Balancer Controller looks the VPC up by."""
-    return stack
-
-
-@derives(PUBLIC_HOST)
-def public_host(env: Environment) -> str:
-    """The API's public name: the ALB's certificate and DNS record, the Gateway's HTTPRoute hostname."""
-    return f"api.{env.domain}"
-
-
-@derives(ELB_LOAD_BALANCER)
-def load_balancer_name(stack: str) -> str:
-    return f"{stack}-edge"
-
-
-@derives(ELB_TARGET_GROUP)
-def target_group_name(stack: str) -> str:
-    """The ALB's target group of NGINX data plane pods. Terraform creates it; the TargetGroupBinding in
-    gitops_out names it, because its ARN holds an id AWS makes up and nothing could derive."""
-    return f"{stack}-nginx"

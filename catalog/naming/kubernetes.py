@@ -5,21 +5,18 @@ from __future__ import annotations
 from typing import Literal, NamedTuple
 
 from catalog.models import Environment, Service
+from catalog.naming.edge import EDGE_OBJECT_KINDS
 from catalog.naming.rules import GRAFANA_UID, KUBERNETES_NAME, KUBERNETES_SERVICE, derives
 
 __all__ = [
     "DEFAULT_DENY_POLICY",
     "DNS_EGRESS_POLICY",
-    "EDGE_INGRESS_POLICY",
-    "EDGE_OBJECT_KINDS",
     "ISTIOD_EGRESS_POLICY",
     "NAMESPACE_OBJECTS",
     "KubernetesObject",
     "config_map_name",
     "dashboard_name",
     "dashboard_uid",
-    "data_plane_name",
-    "gateway_tls_secret",
     "kubernetes_secret_name",
     "network_policy_name",
     "service_objects",
@@ -36,11 +33,6 @@ class KubernetesObject(NamedTuple):
 
 
 DEFAULT_DENY_POLICY = "default-deny"
-# In the edge namespace: the load balancer's subnets may reach the NGINX data plane.
-EDGE_INGRESS_POLICY = "allow-load-balancer"
-# What the public service's namespace holds for the edge, each named after the service
-# (k8s_charts.edge): its route from the Gateway and the NGINX policies attached to that route.
-EDGE_OBJECT_KINDS = ("HTTPRoute", "RateLimitPolicy", "ClientSettingsPolicy")
 DNS_EGRESS_POLICY = "allow-dns-egress"
 ISTIOD_EGRESS_POLICY = "allow-istiod-egress"
 # What every workload namespace holds before any service: Kubernetes' own objects and the network
@@ -57,21 +49,6 @@ NAMESPACE_OBJECTS = (
 def kubernetes_secret_name(service: Service, source: str) -> str:
     """A Secret of a service, written by an ExternalSecret (source: app, postgres, redis)."""
     return f"{service.name}-{source}"
-
-
-@derives(KUBERNETES_SERVICE)
-def data_plane_name(gateway: str, gateway_class: str) -> str:
-    """The Deployment and Service NGINX Gateway Fabric makes for a Gateway (its CreateNginxResourceName).
-
-    NGF shortens longer names with a hash; the rule refuses them instead, so this stays the name NGF uses.
-    """
-    return f"{gateway}-{gateway_class}"
-
-
-@derives(KUBERNETES_NAME)
-def gateway_tls_secret(gateway: str) -> str:
-    """The Secret cert-manager writes the Gateway's certificate to, beside the Gateway."""
-    return f"{gateway}-tls"
 
 
 @derives(KUBERNETES_NAME)

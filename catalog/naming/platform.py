@@ -8,6 +8,7 @@ import ipaddress
 from typing import NamedTuple
 
 from catalog.models import Environment
+from catalog.naming.edge import EDGE_NAMESPACE
 
 __all__ = [
     "ADDON_NAMESPACES",
@@ -17,13 +18,6 @@ __all__ = [
     "CLUSTER_APP",
     "CLUSTER_CONFIG_APP",
     "DEFAULT_PROJECT",
-    "EDGE_GATEWAY",
-    "EDGE_GATEWAY_CLASS",
-    "EDGE_HEALTH_PATH",
-    "EDGE_HEALTH_PORT",
-    "EDGE_HTTPS_PORT",
-    "EDGE_HTTP_PORT",
-    "EDGE_NAMESPACE",
     "GPU_NODE_POOL",
     "GPU_TAINT",
     "NODE_POOL_LABEL",
@@ -48,10 +42,8 @@ class ServiceAccountRef(NamedTuple):
 ARGOCD_NAMESPACE = "argocd"
 # Namespaces Kubernetes and Argo CD own: the catalog neither declares nor runs anything in them.
 RESERVED_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system", ARGOCD_NAMESPACE)
-# The NGINX data plane runs where its Gateway is, in NGINX Gateway Fabric's namespace.
-EDGE_NAMESPACE = "nginx-gateway"
-# Add-ons Argo CD installs from Helm charts (k8s_charts.addons), by Application name, and the
-# namespace each runs in.
+# Add-ons Argo CD installs from pinned charts or manifests (k8s_charts.addons), by Application name,
+# and the namespace each runs in.
 ADDON_NAMESPACES: dict[str, str] = {
     "kube-prometheus-stack": "observability",
     "cert-manager": "cert-manager",
@@ -84,19 +76,6 @@ ADDON_SERVICE_ACCOUNTS: dict[str, ServiceAccountRef] = {
                                                       "aws-load-balancer-controller"),
     "ebs-csi": ServiceAccountRef("kube-system", "ebs-csi-controller-sa"),
 }
-
-
-# --- The edge: internet -> ALB (Terraform) -> NGINX data plane (Gateway API) -> the public service ---
-
-# The GatewayClass NGINX Gateway Fabric's chart creates, and the one Gateway of that class.
-EDGE_GATEWAY_CLASS = "nginx"
-EDGE_GATEWAY = "public"
-# The Gateway's listeners; the ALB's target group sends HTTPS to EDGE_HTTPS_PORT of the data plane pods.
-EDGE_HTTPS_PORT = 443
-EDGE_HTTP_PORT = 80
-# Where NGINX Gateway Fabric's data plane answers readiness (its default), which the ALB health-checks.
-EDGE_HEALTH_PORT = 8081
-EDGE_HEALTH_PATH = "/readyz"
 
 
 class Taint(NamedTuple):
