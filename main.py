@@ -172,7 +172,8 @@ def validate(catalog, args: argparse.Namespace) -> int:
         crds = CrdSchemas(Path(args.crd_dir))
     versions = {name: env.kubernetes_version for name, env in catalog.environments.items()}
     with checkout_lock(args, exclusive=False):
-        report = validate_tree(out, kubernetes_versions=versions, crds=crds)
+        report = validate_tree(out, kubernetes_versions=versions, crds=crds,
+                               gitops_repo=catalog.project.gitops_repo_url)
     unsupported, aging = kubernetes_support(catalog, datetime.date.today())
     for finding in aging:
         progress(f"warning: {catalog.source}: {'.'.join(finding.path)}: {finding.message}")

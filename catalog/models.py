@@ -49,6 +49,7 @@ __all__ = [
     "Catalog",
     "Dependencies",
     "DisruptionBudget",
+    "Edge",
     "Environment",
     "Gpu",
     "Health",
@@ -208,6 +209,13 @@ class Redis(Model):
     snapshot_retention_days: Annotated[StrictInt, Field(ge=1, le=35)]
 
 
+class Edge(Model):
+    """The internet-facing load balancer in front of the NGINX data plane (infra_stacks.edge)."""
+
+    # Refuses deletion through the API until turned off on purpose, as for the database.
+    deletion_protection: StrictBool
+
+
 class NodeGroups(Model):
     general: NodeGroup
     spot: NodeGroup
@@ -218,7 +226,8 @@ class Environment(Model):
     """One deployment target. `services` holds every service resolved for this environment.
 
     `production` turns on the rules a production account must meet (no public API endpoint,
-    multi-AZ data stores, deletion protection), checked in catalog.rules.
+    multi-AZ data stores, deletion protection of the database and the load balancer), checked in
+    catalog.rules.
     """
 
     name: Name
@@ -238,6 +247,7 @@ class Environment(Model):
     node_groups: NodeGroups
     postgres: Postgres
     redis: Redis
+    edge: Edge
     services: dict[str, Service]
     # The environment's public hosted zone for `domain` (cert-manager DNS-01). Hosted zones outlive
     # stacks and are delegated from the parent zone by hand, so Terraform references them by id;

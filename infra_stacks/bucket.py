@@ -1,6 +1,9 @@
-"""A private S3 bucket: KMS-encrypted, versioned, TLS-only, owner-enforced, with lifecycle rules."""
+"""A private S3 bucket: encrypted (a KMS key unless its writer takes only SSE-S3), versioned, TLS-only,
+owner-enforced, with lifecycle rules."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
@@ -29,15 +32,21 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
 )
 from constructs import Construct
 
-from infra_stacks.policy import document
+from infra_stacks.policy import Statement, document
 
 __all__ = ["SecureBucket"]
 
 
 class SecureBucket(Construct):
-    """`expire_days` None keeps current objects forever (state); noncurrent versions always expire.
+    """Object events go to EventBridge so that access can be alerted on without more resources here.
 
-    Object events go to EventBridge so that access can be alerted on without more resources here.
+    Inputs:
+        name: the bucket name (catalog.naming.bucket_name).
+        key_arn: the KMS key objects are encrypted with; None encrypts with S3-managed keys (SSE-S3),
+            for writers that accept nothing else, such as load balancer access logs.
+        expire_days: days current objects are kept; None keeps them forever (state).
+        noncurrent_days: days a replaced object version is kept (30).
+        grants: statements added to the bucket policy beside the TLS-only deny, e.g. a log writer's (none).
     """
 
     def __init__(
@@ -46,9 +55,10 @@ class SecureBucket(Construct):
         construct_id: str,
         *,
         name: str,
-        key_arn: str,
+        key_arn: str | None,
         expire_days: int | None,
         noncurrent_days: int = 30,
+        grants: Sequence[Statement] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         self.this = S3Bucket(self, "this", bucket=name)
@@ -62,10 +72,10 @@ class SecureBucket(Construct):
         S3BucketServerSideEncryptionConfigurationA(
             self, "encryption", bucket=bucket,
             rule=[S3BucketServerSideEncryptionConfigurationRuleA(
-                bucket_key_enabled=True,
+                bucket_key_enabled=True if key_arn else None,  # a KMS feature
                 apply_server_side_encryption_by_default=(
                     S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
-                        sse_algorithm="aws:kms", kms_master_key_id=key_arn)),
+                        sse_algorithm="aws:kms" if key_arn else "AES256", kms_master_key_id=key_arn)),
             )])
         S3BucketLifecycleConfiguration(self, "lifecycle", bucket=bucket, rule=[S3BucketLifecycleConfigurationRule(
             id="expire",
@@ -77,14 +87,14 @@ class SecureBucket(Construct):
             abort_incomplete_multipart_upload=[S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(
                 days_after_initiation=7)],
         )])
-        S3BucketPolicy(self, "tls_only", bucket=bucket, policy=document([{
+        self.policy = S3BucketPolicy(self, "tls_only", bucket=bucket, policy=document([{
             "Sid": "DenyInsecureTransport",
             "Effect": "Deny",
             "Principal": "*",
             "Action": "s3:*",
             "Resource": [self.this.arn, f"{self.this.arn}/*"],
             "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        }]))
+        }, *grants]))
         S3BucketNotification(self, "events", bucket=bucket, eventbridge=True)
         self.arn = self.this.arn
         self.name = self.this.bucket

@@ -1,4 +1,4 @@
-"""AWS side of ingress: the WAF web ACL for the load balancer and cert-manager's DNS-01 role."""
+"""AWS side of ingress: the WAF web ACL of the edge load balancer and cert-manager's DNS-01 role."""
 
 from __future__ import annotations
 
@@ -28,14 +28,18 @@ from infra_stacks.irsa import IrsaRole, OidcIssuer
 from infra_stacks.logs import log_group
 from infra_stacks.policy import allow
 
-__all__ = ["MANAGED_RULE_GROUPS", "CertManagerDns", "WebAcl"]
+__all__ = ["COUNT_ONLY", "MANAGED_RULE_GROUPS", "CertManagerDns", "WebAcl"]
 
 MANAGED_RULE_GROUPS = (
     "AWSManagedRulesCommonRuleSet",
     "AWSManagedRulesKnownBadInputsRuleSet",  # includes Log4JRCE
     "AWSManagedRulesSQLiRuleSet",
     "AWSManagedRulesAmazonIpReputationList",
+    "AWSManagedRulesAnonymousIpList",
 )
+# Rules of a managed group only counted, not enforced: customers call the API from their own servers,
+# which often run at hosting providers, while anonymizing proxies and Tor stay blocked.
+COUNT_ONLY = {"AWSManagedRulesAnonymousIpList": ("HostingProviderIPList",)}
 
 
 def _visibility(metric: str) -> Wafv2WebAclRuleVisibilityConfig:
@@ -44,7 +48,7 @@ def _visibility(metric: str) -> Wafv2WebAclRuleVisibilityConfig:
 
 
 class WebAcl(Construct):
-    """Regional ACL for the ALB in front of ingress-nginx: per-IP rate limit, then AWS managed rules.
+    """Regional ACL of the edge ALB (infra_stacks.edge): per-IP rate limit, then AWS managed rules.
 
     Logs go to an encrypted log group with the Authorization header redacted.
     """
@@ -62,7 +66,11 @@ class WebAcl(Construct):
             rules.append(Wafv2WebAclRule(
                 name=group, priority=priority,
                 override_action=Wafv2WebAclRuleOverrideAction(none=Wafv2WebAclRuleOverrideActionNone()),
-                statement={"managed_rule_group_statement": {"name": group, "vendor_name": "AWS"}},
+                statement={"managed_rule_group_statement": {
+                    "name": group, "vendor_name": "AWS",
+                    **({"rule_action_override": [{"name": rule, "action_to_use": {"count": {}}}
+                                                 for rule in COUNT_ONLY[group]]} if group in COUNT_ONLY else {}),
+                }},
                 visibility_config=_visibility(f"{name}-{group}"),
             ))
         self.this = Wafv2WebAcl(

@@ -55,7 +55,7 @@ class Network(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.this = Vpc(self, "this", cidr_block=cidr, enable_dns_hostnames=True, enable_dns_support=True,
-                        tags={"Name": name})
+                        tags={"Name": naming.vpc_name(name)})
         vpc_id = self.this.id
         # AWS creates a default security group that admits everything between its members:
         # adopting it with no rules leaves nothing that can accidentally rely on it.

@@ -7,7 +7,9 @@ from constructs import Construct
 
 from catalog import naming
 from catalog.models import Environment
+from catalog.regions import ELB_LOG_DELIVERY_ACCOUNTS
 from infra_stacks.cluster import Cluster, NodePool
+from infra_stacks.edge import Edge
 from infra_stacks.ingress import CertManagerDns, WebAcl
 from infra_stacks.irsa import IrsaRole, ServiceGrants, service_statements
 from infra_stacks.kms import CustomerKey, autoscaling_statements, logs_statement
@@ -86,6 +88,18 @@ class EnvironmentStack(TerraformStack):
         web_acl = WebAcl(self, "waf", name=naming.waf_acl_name(name), log_key_arn=logs_key.arn)
         dns = CertManagerDns(self, "cert_manager", env=env, issuer=cluster.issuer, domain=env.domain,
                              zone_id=env.route53_zone_id)
+        controller = "aws-load-balancer-controller"
+        edge = Edge(
+            self, "edge", name=naming.load_balancer_name(name), target_group_name=naming.target_group_name(name),
+            host=naming.public_host(env), zone_id=dns.zone_id, vpc_id=network.vpc_id,
+            subnet_ids=network.public_subnet_ids, cluster_security_group_id=cluster.security_group_id,
+            web_acl_arn=web_acl.arn, log_bucket=naming.bucket_name(env, "alb-logs"),
+            log_writer_account=ELB_LOG_DELIVERY_ACCOUNTS[env.region], account_id=env.account_id,
+            security_group_name=naming.security_group_name(name, "edge-alb"),
+            deletion_protection=env.edge.deletion_protection,
+            controller_role_name=naming.addon_role_name(env, controller),
+            controller_service_account=naming.ADDON_SERVICE_ACCOUNTS[controller], issuer=cluster.issuer,
+        )
         telemetry = TelemetryStorage(self, "telemetry", env=env, issuer=cluster.issuer, key_arn=storage_key.arn)
         external_secrets = ExternalSecretsRole(self, "external_secrets", env=env, issuer=cluster.issuer,
                                                key_arn=secrets_key.arn)
@@ -118,12 +132,15 @@ class EnvironmentStack(TerraformStack):
             "redis_primary_endpoint": redis.this.primary_endpoint_address,
             "redis_connection_secret_arn": redis.secret.arn,
             "waf_web_acl_arn": web_acl.arn,
+            "load_balancer_dns_name": edge.dns_name,
+            "target_group_arn": edge.target_group.arn,
             "route53_zone_id": dns.zone_id,
             "ecr_repository_urls": registry.repository_urls,
             "telemetry_buckets": telemetry.bucket_names,
             "service_role_arns": service_roles,
             "addon_role_arns": {**telemetry.role_arns, "cert-manager": dns.arn,
-                                "external-secrets": external_secrets.arn, "ebs-csi": cluster.ebs_csi_role_arn},
+                                "external-secrets": external_secrets.arn, "ebs-csi": cluster.ebs_csi_role_arn,
+                                controller: edge.controller.arn},
         }
         for output_name, value in outputs.items():
             TerraformOutput(self, output_name, value=value)

@@ -176,9 +176,9 @@ class ArgoAppsChart(FolderChart):
                                  namespace=ARGOCD_NAMESPACE, sync_policy=_sync_policy("CreateNamespace=false"))
 
     def _addon_app(self, addon: Addon, wave: int) -> dict[str, Any]:
-        """A pinned Helm chart. A namespace outside the catalog is created here with Pod Security labels
-        (Argo CD's own exists after the bootstrap; CreateNamespace is what lets Argo CD label it). The
-        bootstrap add-on has no finalizer: deleting its Application must not delete Argo CD."""
+        """A pinned chart or manifest folder. A namespace outside the catalog is created here with Pod
+        Security labels (Argo CD's own exists after the bootstrap; CreateNamespace is what lets Argo CD label
+        it). The bootstrap add-on has no finalizer: deleting its Application must not delete Argo CD."""
         options = ["ServerSideApply=true"] if addon.server_side_apply else []
         labels = None
         if addon.namespace in self.catalog.namespaces:
@@ -186,13 +186,7 @@ class ArgoAppsChart(FolderChart):
         else:
             options.insert(0, "CreateNamespace=true")
             labels = {f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "audit", "warn")}
-        source = {
-            "repoURL": addon.repo_url,
-            "chart": addon.chart,
-            "targetRevision": addon.version,
-            "helm": {"releaseName": addon.name, "valuesObject": addon.values(self.env)},
-        }
-        return self._application(addon.name, wave=wave, project=SYSTEM_PROJECT, source=source,
+        return self._application(addon.name, wave=wave, project=SYSTEM_PROJECT, source=addon.source(self.env),
                                  namespace=addon.namespace,
                                  sync_policy=_sync_policy(*options, namespace_labels=labels),
                                  finalizer=not addon.bootstrap)

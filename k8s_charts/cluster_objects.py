@@ -1,7 +1,8 @@
-"""Cluster-wide objects that need the add-ons' CRDs: certificate issuers, secret stores, the public Ingress.
+"""Cluster-wide objects that need the add-ons' CRDs: certificate issuers, secret stores, the edge.
 
 They live in their own folder (and Argo CD Application) so they sync after cert-manager,
-external-secrets and ingress-nginx and before any service asks for a certificate or a secret.
+external-secrets, the Gateway API, NGINX Gateway Fabric and the AWS Load Balancer Controller, and
+before any service asks for a certificate or a secret.
 """
 
 from __future__ import annotations
@@ -10,10 +11,16 @@ from typing import Any
 
 from constructs import Construct
 
-from catalog import Catalog, Environment, Service, naming
-from k8s_charts.addons import cert_manager, external_secrets, ingress_nginx
+from catalog import Catalog, Environment, naming
+from k8s_charts.addons import (
+    aws_load_balancer_controller,
+    cert_manager,
+    external_secrets,
+    gateway_api,
+    nginx_gateway_fabric,
+)
+from k8s_charts.edge import EdgeObjects
 from k8s_charts.manifest import FolderChart, emit, standard_labels
-from k8s_charts.service import PORT_NAME
 
 __all__ = [
     "ACME_SERVERS",
@@ -23,12 +30,12 @@ __all__ = [
     "PRODUCTION_ISSUER",
     "VAULT_STORE",
     "ClusterObjectsChart",
-    "public_host",
 ]
 
 FOLDER = "cluster-config"
 # Add-ons whose CRDs or controllers these objects need.
-DEPENDS_ON = (cert_manager.NAME, external_secrets.NAME, ingress_nginx.NAME)
+DEPENDS_ON = (cert_manager.NAME, external_secrets.NAME, gateway_api.NAME, nginx_gateway_fabric.NAME,
+              aws_load_balancer_controller.NAME)
 ACME_SERVERS = {
     "letsencrypt-production": "https://acme-v02.api.letsencrypt.org/directory",
     "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
@@ -42,13 +49,9 @@ VAULT_ROLE = "external-secrets"
 COMPONENT = "cluster-config"
 
 
-def public_host(env: Environment) -> str:
-    return f"api.{env.domain}"
-
-
 class ClusterObjectsChart(FolderChart):
     """ClusterIssuers (Let's Encrypt production and staging), ClusterSecretStores (Vault, Secrets Manager)
-    and the Ingress of the one public service."""
+    and the edge in front of the one public service (k8s_charts.edge)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, catalog: Catalog, env: Environment) -> None:
         super().__init__(scope, construct_id, folder=FOLDER)
@@ -60,7 +63,10 @@ class ClusterObjectsChart(FolderChart):
         emit(self, f"store-{AWS_STORE}", self._aws_store())
         # catalog.rules makes sure there is exactly one.
         public = next(service for service in env.services.values() if service.public)
-        emit(self, "ingress", self._ingress(public))
+        stack = naming.stack_name(env)
+        EdgeObjects(self, "edge", host=naming.public_host(env), service=public, issuer=PRODUCTION_ISSUER,
+                    target_group_name=naming.target_group_name(stack),
+                    load_balancer_cidrs=naming.subnet_plan(env).public, replicas=env.addon_replicas)
 
     def _metadata(self, name: str, **extra: Any) -> dict[str, Any]:
         return {"name": name, "labels": standard_labels(name=name, component=COMPONENT), **extra}
@@ -122,33 +128,5 @@ class ClusterObjectsChart(FolderChart):
                     "region": self.env.region,
                     "auth": {"jwt": {"serviceAccountRef": {"name": account.name, "namespace": account.namespace}}},
                 }},
-            },
-        }
-
-    def _ingress(self, service: Service) -> dict[str, Any]:
-        """TLS from cert-manager; ModSecurity with the OWASP core rules and a per-client rate limit (WAF-ready)."""
-        host = public_host(self.env)
-        annotations = {
-            "cert-manager.io/cluster-issuer": PRODUCTION_ISSUER,
-            "nginx.ingress.kubernetes.io/force-ssl-redirect": "true",
-            "nginx.ingress.kubernetes.io/enable-modsecurity": "true",
-            "nginx.ingress.kubernetes.io/enable-owasp-core-rules": "true",
-            "nginx.ingress.kubernetes.io/limit-rps": "50",
-            "nginx.ingress.kubernetes.io/proxy-body-size": "1m",
-        }
-        return {
-            "apiVersion": "networking.k8s.io/v1",
-            "kind": "Ingress",
-            "metadata": {"name": service.name, "namespace": service.namespace,
-                         "labels": standard_labels(name=service.name, component="ingress"),
-                         "annotations": annotations},
-            "spec": {
-                "ingressClassName": ingress_nginx.INGRESS_CLASS,
-                "tls": [{"hosts": [host], "secretName": naming.kubernetes_secret_name(service, "tls")}],
-                "rules": [{"host": host, "http": {"paths": [{
-                    "path": "/",
-                    "pathType": "Prefix",
-                    "backend": {"service": {"name": service.name, "port": {"name": PORT_NAME}}},
-                }]}}],
             },
         }

@@ -14,6 +14,7 @@ from constructs import Construct
 
 from catalog import Catalog, Environment, Service
 from catalog.models import Namespace
+from k8s_charts.addons.aws_load_balancer_controller import NAMESPACE_LABELS
 from k8s_charts.manifest import FolderChart, emit, standard_labels
 from k8s_charts.network_policy import allow_dns_egress, allow_istiod_egress, default_deny
 from k8s_charts.service import PodFootprint, peak_pods, pod_footprint
@@ -32,7 +33,8 @@ def _memory(size: int) -> str:
 
 
 class NamespacesChart(FolderChart):
-    """Namespaces with Pod Security labels; quota, LimitRange and baseline policies per workload namespace.
+    """Namespaces with Pod Security labels (and the labels add-ons act on); quota, LimitRange and baseline
+    policies per workload namespace.
 
     Pod Security `audit` and `warn` follow the latest policy version on purpose: they report what a
     Kubernetes upgrade would reject while `enforce` stays pinned to the cluster's version.
@@ -61,6 +63,7 @@ class NamespacesChart(FolderChart):
                     for mode in ("enforce", "audit", "warn")}
         labels = standard_labels(name=name, component="namespace") | security | {
             "pod-security.kubernetes.io/enforce-version": f"v{self.env.kubernetes_version}"}
+        labels |= NAMESPACE_LABELS.get(name, {})
         if namespace.workloads and self.env.istio_injection:
             labels["istio-injection"] = "enabled"
         return {

@@ -8,13 +8,15 @@ outside the cluster (data subnets, the internet).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from catalog import naming
 from catalog.models import Service
+from k8s_charts.addons.nginx_gateway_fabric import data_plane_labels
 
 __all__ = [
-    "INGRESS_CONTROLLER",
+    "EDGE_DATA_PLANE",
     "NON_INTERNET_RANGES",
     "OBSERVABILITY_NAMESPACE",
     "PROMETHEUS",
@@ -24,6 +26,7 @@ __all__ = [
     "allow_dns_egress",
     "allow_istiod_egress",
     "default_deny",
+    "edge_ingress",
     "pod_peer",
     "service_egress",
     "service_ingress",
@@ -33,9 +36,9 @@ Peer = dict[str, Any]
 
 OBSERVABILITY_NAMESPACE = "observability"
 TEMPO_OTLP_GRPC_PORT = 4317
-# Labels the upstream charts put on their pods (ingress-nginx, kube-prometheus-stack, tempo).
-INGRESS_CONTROLLER = ("ingress-nginx", {"app.kubernetes.io/name": "ingress-nginx",
-                                        "app.kubernetes.io/component": "controller"})
+# Labels the upstream software puts on its pods (NGINX Gateway Fabric's data plane, kube-prometheus-stack,
+# tempo).
+EDGE_DATA_PLANE = (naming.EDGE_NAMESPACE, data_plane_labels(naming.EDGE_GATEWAY))
 PROMETHEUS = (OBSERVABILITY_NAMESPACE, {"app.kubernetes.io/name": "prometheus"})
 TEMPO = (OBSERVABILITY_NAMESPACE, {"app.kubernetes.io/name": "tempo"})
 # "The internet" for egress: everything but private, shared (CGNAT) and link-local (IMDS) space.
@@ -104,12 +107,13 @@ def allow_istiod_egress(*, namespace: str, labels: dict[str, str]) -> dict[str, 
 
 def service_ingress(*, service: Service, callers: list[Service], selector: dict[str, str],
                     labels: dict[str, str]) -> dict[str, Any]:
-    """Who may open connections to `service`: its declared callers, Prometheus, and (if public) ingress."""
+    """Who may open connections to `service`: its declared callers, Prometheus, and (if public) the NGINX
+    data plane."""
     rules: list[dict[str, Any]] = []
     if callers:
         rules.append({"from": [_service_peer(caller) for caller in callers], "ports": _tcp(service.port)})
     if service.public:
-        rules.append({"from": [pod_peer(*INGRESS_CONTROLLER)], "ports": _tcp(service.port)})
+        rules.append({"from": [pod_peer(*EDGE_DATA_PLANE)], "ports": _tcp(service.port)})
     rules.append({"from": [pod_peer(*PROMETHEUS)], "ports": _tcp(service.port)})
     metadata = _metadata(naming.network_policy_name(service, "ingress"), service.namespace, labels)
     return _policy(metadata, {"matchLabels": selector}, "Ingress", rules)
@@ -136,3 +140,14 @@ def service_egress(*, service: Service, dependencies: list[Service], data_subnet
     annotations = {"payledger.io/egress-hosts": ",".join(internet_hosts)} if internet_hosts else None
     metadata = _metadata(naming.network_policy_name(service, "egress"), service.namespace, labels, annotations)
     return _policy(metadata, {"matchLabels": selector}, "Egress", rules)
+
+
+def edge_ingress(*, namespace: str, selector: dict[str, str], load_balancer_cidrs: Sequence[str],
+                 ports: Sequence[int], metrics_port: int, labels: dict[str, str]) -> dict[str, Any]:
+    """Who may open connections to the NGINX data plane: the ALB's nodes, from its public subnets, on the
+    listener and health-check ports; Prometheus on the metrics port."""
+    metadata = _metadata(naming.EDGE_INGRESS_POLICY, namespace, labels)
+    return _policy(metadata, {"matchLabels": selector}, "Ingress", [
+        {"from": [{"ipBlock": {"cidr": cidr}} for cidr in load_balancer_cidrs], "ports": _tcp(*ports)},
+        {"from": [pod_peer(*PROMETHEUS)], "ports": _tcp(metrics_port)},
+    ])

@@ -18,7 +18,8 @@ from k8s_charts.service import TEMPO_ENDPOINT
 
 ENVS = ("dev", "staging", "prod")
 EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+$")
-EXPECTED = {"argocd", "ingress-nginx", "cert-manager", "external-secrets", "kube-prometheus-stack", "loki", "tempo"}
+EXPECTED = {"argocd", "gateway-api-crds", "nginx-gateway-fabric", "aws-load-balancer-controller", "cert-manager",
+            "external-secrets", "kube-prometheus-stack", "loki", "tempo"}
 
 
 def find(values: Any, key: str) -> Iterator[Any]:
@@ -44,7 +45,7 @@ def test_every_addon_module_is_registered_once() -> None:
 def test_chart_is_pinned_to_an_exact_version(name: str) -> None:
     addon = ADDONS[name]
     assert EXACT_VERSION.match(addon.version), f"{name} chart version {addon.version!r} is not an exact pin"
-    assert addon.repo_url.startswith("https://")
+    assert addon.repo_url.startswith(("https://", "oci://"))
 
 
 def test_pins_match_the_crds_we_validate_against() -> None:
@@ -58,6 +59,9 @@ def test_pins_match_the_crds_we_validate_against() -> None:
     assert tags["external-secrets/external-secrets"] == f"v{ADDONS['external-secrets'].version}"
     operator_minor = kube_prometheus_stack.OPERATOR_VERSION.rsplit(".", 1)[0]
     assert tags["prometheus-operator/prometheus-operator"].rsplit(".", 1)[0] == operator_minor
+    assert tags["kubernetes-sigs/gateway-api"] == ADDONS["gateway-api-crds"].version
+    assert tags["nginx/nginx-gateway-fabric"] == f"v{ADDONS['nginx-gateway-fabric'].version}"
+    assert tags["kubernetes-sigs/aws-load-balancer-controller"] == f"v{ADDONS['aws-load-balancer-controller'].version}"
 
 
 @pytest.mark.parametrize("env_name", ENVS)
@@ -94,7 +98,9 @@ def test_replicas_follow_the_environment(catalog: Catalog, env_name: str) -> Non
     n = env.addon_replicas
     assert ADDONS["cert-manager"].values(env)["replicaCount"] == n
     assert ADDONS["external-secrets"].values(env)["replicaCount"] == n
-    assert ADDONS["ingress-nginx"].values(env)["controller"]["replicaCount"] == n
+    assert ADDONS["nginx-gateway-fabric"].values(env)["nginxGateway"]["replicas"] == n
+    assert ADDONS["nginx-gateway-fabric"].values(env)["nginx"]["replicas"] == n
+    assert ADDONS["aws-load-balancer-controller"].values(env)["replicaCount"] == n
     assert ADDONS["kube-prometheus-stack"].values(env)["prometheus"]["prometheusSpec"]["replicas"] == n
     # Loki: one replica, or enough for a write quorum that survives losing one; no simple-scalable targets.
     assert loki.values(env)["singleBinary"]["replicas"] == (1 if n == 1 else max(n, loki.REPLICATION_FACTOR))
@@ -104,7 +110,7 @@ def test_replicas_follow_the_environment(catalog: Catalog, env_name: str) -> Non
     assert ADDONS["cert-manager"].values(env)["podDisruptionBudget"]["enabled"] is (n > 1)
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", sorted(name for name in EXPECTED if ADDONS[name].values))
 def test_resources_are_set(catalog: Catalog, name: str) -> None:
     resources = list(find(ADDONS[name].values(catalog.environments["prod"]), "resources"))
     assert resources and all({"requests", "limits"} <= set(r) for r in resources), name
@@ -112,11 +118,11 @@ def test_resources_are_set(catalog: Catalog, name: str) -> None:
 
 def test_servicemonitor_creators_depend_on_the_crd_owner(catalog: Catalog) -> None:
     env = catalog.environments["dev"]
-    creators = {name for name, addon in ADDONS.items()
+    creators = {name for name, addon in ADDONS.items() if addon.values
                 if any(monitor.get("enabled") for key in ("serviceMonitor", "servicemonitor")
                        for monitor in find(addon.values(env), key))}
-    # Argo CD installs before any ServiceMonitor CRD exists, so it ships none.
-    assert creators == EXPECTED - {"kube-prometheus-stack", "argocd"}
+    # Argo CD installs before any ServiceMonitor CRD exists, so it ships none; NGF's chart has none.
+    assert creators == EXPECTED - {"kube-prometheus-stack", "argocd", "gateway-api-crds", "nginx-gateway-fabric"}
     for name in creators:
         assert "kube-prometheus-stack" in ADDONS[name].depends_on, name
 

@@ -130,11 +130,13 @@ def test_validate_skips_the_bootstrap_folders_and_checks_everything_else(catalog
     for env_name in ENVIRONMENTS:
         assert (tree_copy / env_name / naming.BOOTSTRAP_FOLDER).is_dir()
         (tree_copy / env_name / naming.BOOTSTRAP_FOLDER / "pod.yaml").write_text(broken)
-    report = validate_tree(tree_copy, kubernetes_versions=versions, crds=CrdSchemas(CRD_DIR))
+    report = validate_tree(tree_copy, kubernetes_versions=versions, crds=CrdSchemas(CRD_DIR),
+                           gitops_repo=catalog.project.gitops_repo_url)
     assert report.findings == []
     checked = report.builtin_checked + report.custom_checked
     assert checked == _documents(tree_copy, skip=naming.BOOTSTRAP_FOLDER) > 0
     # The same document anywhere else is checked and refused.
     (tree_copy / ENVIRONMENTS[0] / "cluster" / "pod.yaml").write_text(broken)
-    report = validate_tree(tree_copy, kubernetes_versions=versions, crds=CrdSchemas(CRD_DIR))
+    report = validate_tree(tree_copy, kubernetes_versions=versions, crds=CrdSchemas(CRD_DIR),
+                           gitops_repo=catalog.project.gitops_repo_url)
     assert any("colour" in finding.message for finding in report.findings)

@@ -1,4 +1,4 @@
-"""ClusterObjectsChart: certificate issuers, secret stores and the public Ingress."""
+"""ClusterObjectsChart: certificate issuers, secret stores and (tests/test_edge_objects.py) the edge."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from crd_validation import CRD_DIR, validate_builtin, validate_custom
 
 from catalog import Catalog, naming
 from k8s_charts.cluster_objects import ClusterObjectsChart
-from k8s_charts.service import PORT_NAME
+from validation.schemas import is_builtin
 
 ENVS = ("dev", "staging", "prod")
 Rendered = dict[tuple[str, str], dict[str, Any]]
@@ -30,7 +30,7 @@ def test_objects_validate_strictly(rendered: dict[str, Rendered], env_name: str)
     if not CRD_DIR.is_dir():
         pytest.skip(f"no CRD folder at {CRD_DIR}")
     for (kind, name), obj in rendered[env_name].items():
-        errors = validate_builtin(obj) if kind == "Ingress" else validate_custom(obj)
+        errors = validate_builtin(obj) if is_builtin(obj["apiVersion"]) else validate_custom(obj)
         assert errors == [], (kind, name)
 
 
@@ -64,19 +64,3 @@ def test_secret_stores(catalog: Catalog, rendered, env_name: str) -> None:
                                       "auth": {"jwt": {"serviceAccountRef": reference}}}
     workload = sorted(name for name, ns in catalog.namespaces.items() if ns.workloads)
     assert vault["conditions"] == aws["conditions"] == [{"namespaces": workload}]
-
-
-@pytest.mark.parametrize("env_name", ENVS)
-def test_gateway_ingress(catalog: Catalog, rendered, env_name: str) -> None:
-    env = catalog.environments[env_name]
-    ingress = rendered[env_name][("Ingress", "api-gateway")]
-    assert ingress["metadata"]["namespace"] == env.services["api-gateway"].namespace
-    assert ingress["spec"]["ingressClassName"] == "nginx"
-    issuer = ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"]
-    assert ("ClusterIssuer", issuer) in rendered[env_name] and issuer == "letsencrypt-production"
-    assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/enable-owasp-core-rules"] == "true"
-    assert ingress["spec"]["tls"] == [{"hosts": [f"api.{env.domain}"], "secretName": "api-gateway-tls"}]
-    (rule,) = ingress["spec"]["rules"]
-    assert rule["host"] == f"api.{env.domain}"
-    assert rule["http"]["paths"][0]["backend"] == {"service": {"name": "api-gateway", "port": {"name": PORT_NAME}}}
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,8 @@ from k8s_charts import build_environment, manifests_by_folder
 from k8s_charts.manifest import ChartPart, FolderChart, emit, render_with_cdk8s
 from output.render import render_folders
 from speedups import fast_render
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_whole_platform_is_byte_identical_with_and_without_fast_render(catalog: Catalog) -> None:

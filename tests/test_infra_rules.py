@@ -77,6 +77,9 @@ CASES = {
         "notification-service-with-a-very-long-name",
         {**copy.deepcopy(data["services"]["notification-service"]), "port": 4090}),
                               "characters, over the limit of 40"),
+    "unprotected production load balancer": (env_set("prod", "edge", "deletion_protection", False),
+                                             "environments.prod.edge.deletion_protection: a production load "
+                                             "balancer needs deletion protection"),
     "malformed zone id": (env_set("prod", "route53_zone_id", "zone-1"),
                           "environments.prod.route53_zone_id: String should match pattern"),
 }
@@ -102,7 +105,7 @@ NAME_ATTRIBUTES = {
     "aws_elasticache_replication_group": ("replication_group_id",), "aws_elasticache_user": ("user_id",),
     "aws_elasticache_user_group": ("user_group_id",), "aws_elasticache_subnet_group": ("name",),
     "aws_wafv2_web_acl": ("name",), "aws_secretsmanager_secret": ("name",), "aws_ecr_repository": ("name",),
-    "aws_dynamodb_table": ("name",),
+    "aws_dynamodb_table": ("name",), "aws_lb": ("name",), "aws_lb_target_group": ("name",),
 }
 
 

@@ -101,7 +101,7 @@ def test_bootstrap_creates_the_backend_it_names(infra, catalog: Catalog) -> None
 
 
 @pytest.mark.parametrize("env_name", ENVS)
-def test_everything_is_encrypted_with_rotating_customer_keys(stack, env_name: str) -> None:
+def test_everything_is_encrypted_with_rotating_customer_keys(stack, env, env_name: str) -> None:
     data = stack(env_name)
     keys = resources(data, "aws_kms_key")
     assert keys and all(k["enable_key_rotation"] is True for k in keys.values())
@@ -127,9 +127,17 @@ def test_everything_is_encrypted_with_rotating_customer_keys(stack, env_name: st
     for group in resources(data, "aws_cloudwatch_log_group").values():
         assert group["kms_key_id"].startswith(key_ref), group["name"]
         assert group["retention_in_days"] >= 365, group["name"]
+    buckets = {f"${{aws_s3_bucket.{key}.id}}": bucket["bucket"]
+               for key, bucket in resources(data, "aws_s3_bucket").items()}
+    s3_managed = set()
     for sse in resources(data, "aws_s3_bucket_server_side_encryption_configuration").values():
         default = sse["rule"][0]["apply_server_side_encryption_by_default"]
+        if default["sse_algorithm"] == "AES256" and "kms_master_key_id" not in default:
+            s3_managed.add(buckets[sse["bucket"]])
+            continue
         assert default["sse_algorithm"] == "aws:kms" and default["kms_master_key_id"].startswith(key_ref)
+    # Elastic Load Balancing writes access logs into SSE-S3 buckets only (policy/checkov-terraform.yaml).
+    assert s3_managed == {naming.bucket_name(env(env_name), "alb-logs")}
     for repo in resources(data, "aws_ecr_repository").values():
         assert repo["encryption_configuration"][0]["encryption_type"] == "KMS"
         assert repo["image_tag_mutability"] == "IMMUTABLE"
@@ -201,8 +209,12 @@ def test_data_stores_admit_only_the_cluster_security_group(stack, env_name: str)
         assert rule["referenced_security_group_id"] == cluster_sg
         assert "cidr_ipv4" not in rule and "cidr_ipv6" not in rule
         assert "ingress" not in sgs[sg_key] and "egress" not in sgs[sg_key]
-    assert not any(r.get("cidr_ipv4") == "0.0.0.0/0" for r in resources(data, "aws_vpc_security_group_ingress_rule")
-                   .values())
+    # The internet reaches the edge ALB on 80 (redirected) and 443, and nothing else anywhere.
+    alb_sg = next(key for key, sg in sgs.items() if sg["name"].endswith("-edge-alb"))
+    open_to_internet = [r for r in resources(data, "aws_vpc_security_group_ingress_rule").values()
+                        if r.get("cidr_ipv4") == "0.0.0.0/0"]
+    assert {r["security_group_id"] for r in open_to_internet} == {f"${{aws_security_group.{alb_sg}.id}}"}
+    assert sorted((r["from_port"], r["to_port"]) for r in open_to_internet) == [(80, 80), (443, 443)]
     default_sg = one(data, "aws_default_security_group")
     assert "ingress" not in default_sg and "egress" not in default_sg
 
@@ -421,16 +433,24 @@ def test_waf_uses_managed_rules_and_a_rate_limit(stack, env_name: str) -> None:
     groups = {r["statement"]["managed_rule_group_statement"]["name"] for r in acl["rule"]
               if "managed_rule_group_statement" in r["statement"]}
     assert groups == {"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
-                      "AWSManagedRulesSQLiRuleSet", "AWSManagedRulesAmazonIpReputationList"}
+                      "AWSManagedRulesSQLiRuleSet", "AWSManagedRulesAmazonIpReputationList",
+                      "AWSManagedRulesAnonymousIpList"}
+    # Anonymizers stay blocked; customers' servers at hosting providers are only counted.
+    overrides = {r["statement"]["managed_rule_group_statement"]["name"]:
+                 r["statement"]["managed_rule_group_statement"].get("rule_action_override")
+                 for r in acl["rule"] if "managed_rule_group_statement" in r["statement"]}
+    assert overrides.pop("AWSManagedRulesAnonymousIpList") == [
+        {"name": "HostingProviderIPList", "action_to_use": {"count": {}}}]
+    assert set(overrides.values()) == {None}
     assert any("rate_based_statement" in r["statement"] for r in acl["rule"])
     assert one(stack(env_name), "aws_wafv2_web_acl_logging_configuration")
 
 
 @pytest.mark.parametrize("env_name", ENVS)
-def test_telemetry_buckets_are_private_versioned_and_tls_only(stack, env, env_name: str) -> None:
+def test_buckets_are_private_versioned_and_tls_only(stack, env, env_name: str) -> None:
     data = stack(env_name)
     buckets = {b["bucket"] for b in resources(data, "aws_s3_bucket").values()}
-    assert buckets == {naming.bucket_name(env(env_name), p) for p in ("loki", "tempo")}
+    assert buckets == {naming.bucket_name(env(env_name), p) for p in ("loki", "tempo", "alb-logs")}
     for block in resources(data, "aws_s3_bucket_public_access_block").values():
         assert all(block[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls",
                                               "restrict_public_buckets"))
@@ -439,9 +459,10 @@ def test_telemetry_buckets_are_private_versioned_and_tls_only(stack, env, env_na
     for lifecycle in resources(data, "aws_s3_bucket_lifecycle_configuration").values():
         assert lifecycle["rule"][0]["status"] == "Enabled"
     for policy in resources(data, "aws_s3_bucket_policy").values():
-        (statement,) = json.loads(policy["policy"])["Statement"]
+        statement, *grants = json.loads(policy["policy"])["Statement"]
         assert statement["Effect"] == "Deny"
         assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        assert [grant["Sid"] for grant in grants] in ([], ["LoadBalancerAccessLogs"])
 
 
 # --- snapshot -----------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ def test_every_object_validates_against_its_kubernetes_version(rendered, env, en
 
 @pytest.mark.parametrize(("namespace", "level"), [
     ("platform-core", "restricted"), ("services", "restricted"), ("observability", "privileged"),
-    ("ingress-nginx", "baseline"), ("cert-manager", "restricted"),
+    ("nginx-gateway", "restricted"), ("cert-manager", "restricted"),
 ])
 def test_namespaces_enforce_their_pod_security_level(prod, env, namespace: str, level: str) -> None:
     labels = prod["Namespace", "", namespace]["metadata"]["labels"]
@@ -53,7 +53,7 @@ def test_namespaces_enforce_their_pod_security_level(prod, env, namespace: str, 
 
 def test_exactly_the_five_namespaces(prod) -> None:
     assert sorted(name for kind, _, name in prod if kind == "Namespace") == sorted(
-        ["platform-core", "services", "observability", "ingress-nginx", "cert-manager"])
+        ["platform-core", "services", "observability", "nginx-gateway", "cert-manager"])
 
 
 def test_istio_injection_labels_workload_namespaces_only(catalog, env) -> None:

@@ -256,17 +256,17 @@ def test_billing_accepts_its_callers_and_prometheus_only(prod) -> None:
     assert rule_ports(scrape) == [4003]
 
 
-def test_only_the_public_gateway_accepts_ingress_nginx(prod, rendered) -> None:
+def test_only_the_public_gateway_accepts_the_nginx_data_plane(prod, rendered) -> None:
     gateway_rules = prod["NetworkPolicy", "api-gateway-ingress"]["spec"]["ingress"]
     assert [peers(rule, "from") for rule in gateway_rules] == [
-        [("ingress-nginx", "ingress-nginx")], [("observability", "prometheus")]]
-    controller = gateway_rules[0]["from"][0]["podSelector"]["matchLabels"]
-    assert controller["app.kubernetes.io/component"] == "controller"
+        [(naming.EDGE_NAMESPACE, naming.EDGE_GATEWAY)], [("observability", "prometheus")]]
+    data_plane = gateway_rules[0]["from"][0]["podSelector"]["matchLabels"]
+    assert data_plane == {"gateway.networking.k8s.io/gateway-name": naming.EDGE_GATEWAY}
     assert rule_ports(gateway_rules[0]) == [4000]
     for name, objects in rendered["prod"].items():
         if name != "api-gateway":
             rules = objects["NetworkPolicy", f"{name}-ingress"]["spec"]["ingress"]
-            assert all(namespace != "ingress-nginx" for rule in rules for namespace, _ in peers(rule, "from"))
+            assert all(namespace != naming.EDGE_NAMESPACE for rule in rules for namespace, _ in peers(rule, "from"))
 
 
 def test_egress_reaches_declared_dependencies_and_tempo(prod) -> None:

@@ -40,6 +40,12 @@ REFUSED = [
     (naming.WAF_LOG_GROUP, "waf-logs-payledger", "must be 'aws-waf-logs-'"),
     (naming.WAF_ACL, "pay.ledger", "must be letters, digits, '_' and '-'"),
     (naming.SECURITY_GROUP, "sg-payledger", "must not start with 'sg-'"),
+    (naming.ELB_LOAD_BALANCER, "internal-payledger", "must not start with 'internal-'"),
+    (naming.ELB_LOAD_BALANCER, "payledger-", "not starting or ending with '-'"),
+    (naming.ELB_TARGET_GROUP, "t" * 33, "over the limit of 32"),
+    (naming.ELB_TARGET_GROUP, "payledger_nginx", "letters, digits and '-'"),
+    (naming.VPC_NAME, "payledger<dev>", "letters, digits, spaces"),
+    (naming.PUBLIC_HOST, "api", "lowercase DNS labels joined by '.'"),
     (naming.RDS_SUBNET_GROUP, "default", "is reserved"),
     (naming.POSTGRES_ROLE, "pg_monitor", "must not start with 'pg_'"),
     (naming.POSTGRES_ROLE, naming.POSTGRES_ADMIN_USER, "is reserved"),
@@ -85,11 +91,11 @@ def test_service_objects_are_what_the_charts_render(catalog: Catalog, env_name: 
     """catalog.rules checks naming.service_objects for clashes, so it must list every object a service has
     (the Secrets its ExternalSecrets and Certificate create are not in the output themselves)."""
     out = ROOT / "gitops_out" / env_name
-    ingresses = {entry for entry in _rendered(env_name, "", out / "cluster-config") if entry[1] == "Ingress"}
+    edge = {entry for entry in _rendered(env_name, "", out / "cluster-config") if entry[1] in naming.EDGE_OBJECT_KINDS}
     for service in catalog.environments[env_name].services.values():
         listed = {(service.namespace, *thing) for thing in naming.service_objects(service) if thing.kind != "Secret"}
         rendered = _rendered(env_name, service.namespace, out / service.namespace / service.name)
-        rendered |= {entry for entry in ingresses if entry[2] == service.name}
+        rendered |= {entry for entry in edge if entry[0] == service.namespace and entry[2] == service.name}
         assert listed == rendered, service.name
 
 

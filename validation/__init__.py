@@ -37,9 +37,10 @@ def _load(root: Path) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def validate_tree(
-    root: Path, *, kubernetes_versions: dict[str, str], crds: CrdSchemas | None
+    root: Path, *, kubernetes_versions: dict[str, str], crds: CrdSchemas | None, gitops_repo: str
 ) -> Report:
-    """Validate every object under `root` (gitops_out/); `kubernetes_versions` maps env -> "1.30"."""
+    """Validate every object under `root` (gitops_out/); `kubernetes_versions` maps env -> "1.30";
+    `gitops_repo` is the repository `root` is committed to (Argo CD paths elsewhere are not checked)."""
     report = Report()
     objects: list[tuple[str, dict[str, Any]]] = list(_load(root))
     for file, manifest in objects:
@@ -62,6 +63,6 @@ def validate_tree(
         report.custom_checked += 1
         report.findings.extend(Finding(file, subject, message) for message in errors)
     report.findings.extend(workload_invariants(objects))
-    report.findings.extend(argo_paths(root, objects))
+    report.findings.extend(argo_paths(root, objects, gitops_repo))
     report.findings.sort()
     return report

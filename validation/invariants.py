@@ -113,14 +113,18 @@ def _identity_and_traffic(workload: _Workload) -> Iterator[str]:
         yield "spec.selector does not match the pod template labels"
 
 
-def argo_paths(root: Path, objects: list[tuple[str, dict[str, Any]]]) -> Iterator[Finding]:
-    """Every Application source path exists in the tree; ApplicationSet directory globs match something."""
+def argo_paths(root: Path, objects: list[tuple[str, dict[str, Any]]], gitops_repo: str) -> Iterator[Finding]:
+    """Every Application source path in the GitOps repository exists in the tree; ApplicationSet directory
+    globs match something. Sources from other repositories (an add-on's manifests at a tag, an OCI chart)
+    are not looked for here."""
     repo = root.parent
     for file, manifest in objects:
         subject = f"{manifest.get('kind')}/{manifest.get('metadata', {}).get('name')}"
         if manifest.get("kind") == "Application":
             sources = [manifest["spec"].get("source"), *manifest["spec"].get("sources", [])]
             for source in filter(None, sources):
+                if source.get("repoURL") != gitops_repo:
+                    continue
                 path = source.get("path")
                 if path is not None and not (repo / path).is_dir():
                     yield Finding(file, subject, f"source path {path!r} does not exist")

@@ -106,6 +106,12 @@ def builtin_errors(manifest: dict[str, Any], version: str) -> list[str]:
     return _messages(validator, manifest)
 
 
+# Groups under k8s.io that Kubernetes projects serve through CRDs, not the API server itself.
+CRD_GROUPS_UNDER_K8S_IO = ("gateway.networking.k8s.io",)
+
+
 def is_builtin(api_version: str) -> bool:
     group = api_version.rpartition("/")[0]
+    if group in CRD_GROUPS_UNDER_K8S_IO or group.endswith(".x-k8s.io"):
+        return False
     return "." not in group or group.endswith(".k8s.io")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal, NamedTuple
 
 from catalog.models import Environment, Service
+from catalog.naming.edge import EDGE_OBJECT_KINDS
 from catalog.naming.rules import GRAFANA_UID, KUBERNETES_NAME, KUBERNETES_SERVICE, derives
 
 __all__ = [
@@ -46,7 +47,7 @@ NAMESPACE_OBJECTS = (
 
 @derives(KUBERNETES_NAME)
 def kubernetes_secret_name(service: Service, source: str) -> str:
-    """A Secret of a service: from an ExternalSecret (source: app, postgres, redis) or cert-manager (tls)."""
+    """A Secret of a service, written by an ExternalSecret (source: app, postgres, redis)."""
     return f"{service.name}-{source}"
 
 
@@ -94,6 +95,5 @@ def service_objects(service: Service) -> tuple[KubernetesObject, ...]:
         secret = kubernetes_secret_name(service, source)
         objects += [KubernetesObject("ExternalSecret", secret), KubernetesObject("Secret", secret)]
     if service.public:
-        objects += [KubernetesObject("Ingress", workload),
-                    KubernetesObject("Secret", kubernetes_secret_name(service, "tls"))]
+        objects += [KubernetesObject(kind, workload) for kind in EDGE_OBJECT_KINDS]
     return tuple(objects)

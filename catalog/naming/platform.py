@@ -8,6 +8,7 @@ import ipaddress
 from typing import NamedTuple
 
 from catalog.models import Environment
+from catalog.naming.edge import EDGE_NAMESPACE
 
 __all__ = [
     "ADDON_NAMESPACES",
@@ -48,14 +49,16 @@ class ServiceAccountRef(NamedTuple):
 ARGOCD_NAMESPACE = "argocd"
 # Namespaces Kubernetes and Argo CD own: the catalog neither declares nor runs anything in them.
 RESERVED_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system", ARGOCD_NAMESPACE)
-# Add-ons Argo CD installs from Helm charts (k8s_charts.addons), by Application name, and the
-# namespace each runs in. Argo CD is one of them: bootstrapped by hand, then managing itself.
+# Add-ons Argo CD installs from pinned charts or manifests (k8s_charts.addons), by Application name,
+# and the namespace each runs in. Argo CD is one of them: bootstrapped by hand, then managing itself.
 ADDON_NAMESPACES: dict[str, str] = {
     "argocd": ARGOCD_NAMESPACE,
     "kube-prometheus-stack": "observability",
     "cert-manager": "cert-manager",
     "external-secrets": "external-secrets",
-    "ingress-nginx": "ingress-nginx",
+    "gateway-api-crds": EDGE_NAMESPACE,
+    "nginx-gateway-fabric": EDGE_NAMESPACE,
+    "aws-load-balancer-controller": "aws-load-balancer-controller",
     "loki": "observability",
     "tempo": "observability",
 }
@@ -80,6 +83,8 @@ ADDON_SERVICE_ACCOUNTS: dict[str, ServiceAccountRef] = {
     "external-secrets": ServiceAccountRef(ADDON_NAMESPACES["external-secrets"], "external-secrets"),
     "loki": ServiceAccountRef(ADDON_NAMESPACES["loki"], "loki"),
     "tempo": ServiceAccountRef(ADDON_NAMESPACES["tempo"], "tempo"),
+    "aws-load-balancer-controller": ServiceAccountRef(ADDON_NAMESPACES["aws-load-balancer-controller"],
+                                                      "aws-load-balancer-controller"),
     "ebs-csi": ServiceAccountRef("kube-system", "ebs-csi-controller-sa"),
 }
 

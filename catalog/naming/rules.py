@@ -22,6 +22,8 @@ __all__ = [
     "ELASTICACHE_SUBNET_GROUP",
     "ELASTICACHE_USER",
     "ELASTICACHE_USER_GROUP",
+    "ELB_LOAD_BALANCER",
+    "ELB_TARGET_GROUP",
     "GRAFANA_UID",
     "IAM_ROLE",
     "IMAGE_NAME",
@@ -32,6 +34,7 @@ __all__ = [
     "LOG_GROUP",
     "POSTGRES_ADMIN_USER",
     "POSTGRES_ROLE",
+    "PUBLIC_HOST",
     "RDS_INSTANCE",
     "RDS_PARAMETER_GROUP",
     "RDS_SNAPSHOT",
@@ -40,6 +43,7 @@ __all__ = [
     "SECRET_NAME",
     "SECURITY_GROUP",
     "STACK",
+    "VPC_NAME",
     "WAF_ACL",
     "WAF_LOG_GROUP",
     "InvalidName",
@@ -159,6 +163,18 @@ RDS_SUBNET_GROUP = NameRule("RDS subnet group name", 255, r"[a-z0-9 ._-]+",
 ELASTICACHE_GROUP = NameRule("ElastiCache replication group id", 40, _IDENTIFIER, _IDENTIFIER_SHAPE)
 ELASTICACHE_USER = NameRule("ElastiCache user id", 40, _IDENTIFIER, _IDENTIFIER_SHAPE)
 ELASTICACHE_USER_GROUP = NameRule("ElastiCache user group id", 40, _IDENTIFIER, _IDENTIFIER_SHAPE)
+# Elastic Load Balancing: 32 letters, digits and hyphens, no hyphen at either end; a load balancer
+# name must not start with internal- (the DNS prefix of internal load balancers).
+_ELB = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_ELB_SHAPE = "letters, digits and '-', not starting or ending with '-'"
+ELB_LOAD_BALANCER = NameRule("load balancer name", 32, _ELB, _ELB_SHAPE, reserved_prefixes=("internal-",))
+ELB_TARGET_GROUP = NameRule("target group name", 32, _ELB, _ELB_SHAPE)
+# The VPC's Name tag: the AWS Load Balancer Controller finds the VPC by it (pods cannot ask IMDS), so it
+# must name one VPC in the region.
+VPC_NAME = NameRule("VPC Name tag", 256, r"[A-Za-z0-9 _.:/=+@-]+", "letters, digits, spaces and _.:/=+-@")
+# The public API host: an ACM certificate's domain, a Route53 record and a Gateway API hostname.
+PUBLIC_HOST = NameRule("public host name", 253, rf"{_DNS_LABEL}(\.{_DNS_LABEL})+",
+                       "lowercase DNS labels joined by '.'", unique_in=None)
 ELASTICACHE_SUBNET_GROUP = NameRule("ElastiCache subnet group name", 255, r"[a-z0-9-]+",
                                     "lowercase letters, digits and '-'")
 # The master user RDS creates; a service must not log in as it.

@@ -24,6 +24,8 @@ def production(env: Environment) -> Iterator[Finding]:
         yield Finding((*at, "postgres", "multi_az"), "production databases must be multi-AZ")
     if not env.postgres.deletion_protection:
         yield Finding((*at, "postgres", "deletion_protection"), "production databases need deletion protection")
+    if not env.edge.deletion_protection:
+        yield Finding((*at, "edge", "deletion_protection"), "a production load balancer needs deletion protection")
     if env.redis.num_cache_clusters < 2:
         yield Finding((*at, "redis", "num_cache_clusters"), "production Redis needs a replica for failover")
 

@@ -13,9 +13,9 @@ __all__ = ["aws_names", "derived_aws_names", "kubernetes_names"]
 # What infra_stacks makes besides the names per service and add-on. tests/test_infra_rules.py
 # proves that every name in the synthesized stacks is derived here.
 KMS_KEYS = ("logs", "eks", "ebs", "data", "secrets", "s3", "ecr", "tfstate")
-BUCKETS = ("loki", "tempo", "tfstate")
+BUCKETS = ("loki", "tempo", "tfstate", "alb-logs")
 CONNECTION_SECRETS = ("postgres", "redis")
-SECURITY_GROUPS = ("vpc-endpoints", "postgres", "redis")
+SECURITY_GROUPS = ("vpc-endpoints", "postgres", "redis", "edge-alb")
 POSTGRES_LOGS = ("postgresql", "upgrade")
 NODE_POOLS = ("general", "spot", naming.GPU_NODE_POOL)
 
@@ -39,8 +39,10 @@ def derived_aws_names(env: Environment) -> Iterator[Derived]:
                    naming.db_subnet_group_name, naming.db_parameter_group_name, naming.final_snapshot_identifier,
                    naming.postgres_monitoring_role_name, naming.redis_group_id, naming.redis_user_group_id,
                    naming.redis_subnet_group_name, naming.redis_default_user, naming.redis_log_group,
-                   naming.waf_acl_name, naming.waf_log_group):
+                   naming.waf_acl_name, naming.waf_log_group, naming.vpc_name, naming.load_balancer_name,
+                   naming.target_group_name):
         yield at, derive, (stack,)
+    yield ("environments", env.name, "domain"), naming.public_host, (env,)
     yield cluster, naming.eks_cluster_name, (env,)
     for derive in (naming.cluster_role_name, naming.node_role_name, naming.cluster_log_group):
         yield cluster, derive, (env.cluster_name,)

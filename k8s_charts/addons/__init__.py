@@ -1,15 +1,18 @@
-"""Cluster add-ons Argo CD installs from pinned Helm charts: one module per add-on, one contract (base.Addon)."""
+"""Cluster add-ons Argo CD installs from pinned charts or manifests: one module per add-on, one contract
+(base.Addon)."""
 
 from __future__ import annotations
 
 from catalog.graph import depths
 from k8s_charts.addons import (
     argo_cd,
+    aws_load_balancer_controller,
     cert_manager,
     external_secrets,
-    ingress_nginx,
+    gateway_api,
     kube_prometheus_stack,
     loki,
+    nginx_gateway_fabric,
     tempo,
 )
 from k8s_charts.addons.base import Addon
@@ -18,8 +21,8 @@ __all__ = ["ADDONS", "Addon"]
 
 ADDONS: dict[str, Addon] = {
     module.ADDON.name: module.ADDON
-    for module in (argo_cd,
-                   kube_prometheus_stack, cert_manager, external_secrets, ingress_nginx, loki, tempo)
+    for module in (argo_cd, kube_prometheus_stack, cert_manager, external_secrets, gateway_api, nginx_gateway_fabric,
+                   aws_load_balancer_controller, loki, tempo)
 }
 # Fail at import, not at sync time, when a module names an add-on that does not exist.
 depths({name: addon.depends_on for name, addon in ADDONS.items()})

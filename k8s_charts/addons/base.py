@@ -1,7 +1,8 @@
 """The contract every add-on module fills in, and the ordering derived from it.
 
-Each add-on module declares its chart, namespace, the add-ons it needs (usually because they own CRDs it
-creates objects of) and its Helm values as a function of the environment. `catalog.graph.depths` turns
+Each add-on module declares its source (a chart, or a folder of manifests), namespace, the add-ons it
+needs (usually because they own CRDs it creates objects of) and its Helm values as a function of the
+environment. `catalog.graph.depths` turns
 the declared dependencies into Argo CD sync waves, so nobody numbers waves by hand.
 
 Availability is one rule for every add-on: with env.addon_replicas > 1 each component that can run
@@ -19,7 +20,7 @@ from typing import Any
 
 from catalog import Environment, naming
 
-__all__ = ["MAX_UNAVAILABLE", "Addon", "highly_available", "irsa_service_account", "zone_spread"]
+__all__ = ["MAX_UNAVAILABLE", "Addon", "chart_selector", "highly_available", "irsa_service_account", "zone_spread"]
 
 # Voluntary disruptions (node drains, cluster upgrades) take one pod of a component at a time.
 MAX_UNAVAILABLE = 1
@@ -28,22 +29,49 @@ ZONE_KEY = "topology.kubernetes.io/zone"
 
 @dataclass(frozen=True, kw_only=True)
 class Addon:
-    """One Helm release. `server_side_apply` is for charts whose CRDs exceed the client-side apply limit.
+    """One Argo CD Application of the platform, from one of three kinds of pinned source.
 
-    `bootstrap` marks the add-on installed by hand once before Argo CD can sync anything (Argo CD itself,
-    with the values file synth writes to bootstrap/): every other Application waits for it, and deleting
-    its Application must not cascade into the running Argo CD.
+    Fields:
+        name: the Application's name, also the Helm release name.
+        repo_url: where the source lives: a Helm repository (with `chart`), an OCI Helm chart
+            (oci://registry/path/chart), or a git repository (with `path`).
+        version: the chart version, or the git tag.
+        namespace: where the add-on runs (catalog.naming.ADDON_NAMESPACES).
+        depends_on: add-ons that must be healthy first, usually because they own CRDs this one uses.
+        chart: the chart's name in a Helm repository (None for OCI charts and git folders).
+        path: a folder of plain manifests in the git repository (None for charts).
+        values: the Helm values for an environment; None for plain manifests.
+        server_side_apply: for objects over the client-side apply limit, such as large CRDs (False).
+        bootstrap: installed by hand once before Argo CD can sync anything (Argo CD itself, with the
+            values file synth writes to bootstrap/): every other Application waits for it, and deleting
+            its Application must not cascade into the running Argo CD (False).
     """
 
     name: str
     repo_url: str
-    chart: str
     version: str
     namespace: str
     depends_on: tuple[str, ...]
-    values: Callable[[Environment], dict[str, Any]] = field(repr=False)
+    chart: str | None = None
+    path: str | None = None
+    values: Callable[[Environment], dict[str, Any]] | None = field(default=None, repr=False)
     server_side_apply: bool = False
     bootstrap: bool = False
+
+    def __post_init__(self) -> None:
+        oci = self.repo_url.startswith("oci://")
+        if sum((self.chart is not None, self.path is not None, oci)) != 1:
+            raise ValueError(f"add-on {self.name}: give exactly one of chart, path or an oci:// repo_url")
+        if (self.values is None) != (self.path is not None):
+            raise ValueError(f"add-on {self.name}: values go with a chart, and only with a chart")
+
+    def source(self, env: Environment) -> dict[str, Any]:
+        """The Application's `source`. An OCI chart is the artifact's root folder (Argo CD's native OCI source)."""
+        where = {"chart": self.chart} if self.chart else {"path": self.path or "."}
+        source: dict[str, Any] = {"repoURL": self.repo_url, **where, "targetRevision": self.version}
+        if self.values is not None:
+            source["helm"] = {"releaseName": self.name, "valuesObject": self.values(env)}
+        return source
 
 
 def highly_available(env: Environment) -> bool:
@@ -64,6 +92,11 @@ def zone_spread(match_labels: dict[str, str] | None = None) -> list[dict[str, An
     if match_labels:
         constraint["labelSelector"] = {"matchLabels": match_labels}
     return [constraint]
+
+
+def chart_selector(chart: str, release: str) -> dict[str, str]:
+    """The selector labels charts following Helm's conventions put on their pods (name and instance)."""
+    return {"app.kubernetes.io/name": chart, "app.kubernetes.io/instance": release}
 
 
 def irsa_service_account(env: Environment, addon: str) -> dict[str, Any]:
