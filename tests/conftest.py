@@ -1,25 +1,23 @@
-"""Shared fixtures: the real catalog, loaded once per session."""
+"""Shared fixtures: the real catalog (loaded once, at collection: tests/catalog_params.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
+from catalog_params import CATALOG
 
-from catalog import Catalog, Environment, load_catalog
-
-ROOT = Path(__file__).resolve().parent.parent
+from catalog import Catalog, Environment
 
 
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
-    return load_catalog(ROOT / "platform.yaml")
+    return CATALOG
 
 
 @pytest.fixture(scope="session")
 def env(catalog: Catalog) -> Callable[[str], Environment]:
-    """`env("prod")` -> that resolved Environment."""
+    """`env(name)` -> that resolved Environment."""
     return lambda name: catalog.environments[name]
 
 
@@ -36,7 +34,8 @@ def terraform_plans(infra, tmp_path_factory: pytest.TempPathFactory):
     """init, validate and an offline plan of every stack, running in the background; futures by stack."""
     from terraform_support import start_plans
 
-    pool, futures = start_plans(infra.outdir / "stacks", tmp_path_factory.mktemp("plans"), workers=1)
+    pool, futures = start_plans(infra.outdir / "stacks", list(infra.stacks), tmp_path_factory.mktemp("plans"),
+                                workers=1)
     yield futures
     pool.shutdown(cancel_futures=True)
 

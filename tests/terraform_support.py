@@ -19,7 +19,6 @@ from pathlib import Path
 
 TERRAFORM = os.environ.get("TERRAFORM_BIN") or shutil.which("terraform")
 MIRROR = Path(os.environ.get("TF_PLUGIN_MIRROR", "/opt/tf-plugins"))
-STACKS = [f"payledger-{env}{suffix}" for env in ("dev", "staging", "prod") for suffix in ("", "-state")]
 MISSING = (
     None if TERRAFORM and (MIRROR / "registry.terraform.io" / "hashicorp" / "aws").is_dir()
     else f"needs the terraform CLI (TERRAFORM_BIN or PATH: {TERRAFORM or 'not found'}) and the "
@@ -61,13 +60,14 @@ def init_validate_plan(source: Path, workdir: Path, cli_config: Path) -> str:
     return terraform(workdir, cli_config, "plan", "-input=false", "-lock=false", "-refresh=false")
 
 
-def start_plans(stacks_dir: Path, workdir: Path, workers: int) -> tuple[ThreadPoolExecutor, dict[str, Future[str]]]:
-    """Every stack through Terraform in the background; the futures hold each plan's output."""
+def start_plans(stacks_dir: Path, names: list[str], workdir: Path,
+                workers: int) -> tuple[ThreadPoolExecutor, dict[str, Future[str]]]:
+    """The named stacks through Terraform in the background; the futures hold each plan's output."""
     (workdir / "plugin-cache").mkdir()
     cli_config = workdir / "terraform.rc"  # install from the mirror only; the cache links one copy per stack
     cli_config.write_text(f'plugin_cache_dir = "{workdir / "plugin-cache"}"\n'
                           f'provider_installation {{\n  filesystem_mirror {{\n    path = "{MIRROR}"\n  }}\n}}\n')
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="terraform")
     futures = {name: pool.submit(init_validate_plan, stacks_dir / name, workdir / name, cli_config)
-               for name in STACKS}
+               for name in names}
     return pool, futures

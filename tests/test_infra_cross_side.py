@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 import yaml
+from catalog_params import ENVIRONMENTS
 from infra_support import resources
 
 from catalog import Catalog, naming
 
 ROOT = Path(__file__).resolve().parent.parent
 ROLE_ARN = re.compile(r"arn:aws:iam::(\d{12}):role/([\w+=,.@-]+)")
-ENVS = ("dev", "staging", "prod")
 
 
 def manifests(env_name: str) -> list[dict[str, Any]]:
@@ -31,7 +31,7 @@ def stack_roles(infra, catalog: Catalog, env_name: str) -> dict[str, dict[str, A
     return {role["name"]: role for role in resources(data, "aws_iam_role").values()}
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_every_role_arn_in_gitops_out_is_created_by_the_stack(infra, catalog: Catalog, env_name: str) -> None:
     env = catalog.environments[env_name]
     roles = stack_roles(infra, catalog, env_name)
@@ -43,7 +43,7 @@ def test_every_role_arn_in_gitops_out_is_created_by_the_stack(infra, catalog: Ca
         assert role_name in roles, f"gitops_out/{env_name} uses {role_name}, which the stack does not create"
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_service_accounts_and_service_roles_pair_up(infra, catalog: Catalog, env_name: str) -> None:
     env = catalog.environments[env_name]
     roles = stack_roles(infra, catalog, env_name)

@@ -12,8 +12,9 @@ from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
+from catalog_params import STACKS
 from checkov_support import CHECKOV, failed_and_passed, skips_with_reasons
-from terraform_support import MISSING, STACKS
+from terraform_support import MISSING
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECKOV_CONFIG = ROOT / "policy" / "checkov-terraform.yaml"
