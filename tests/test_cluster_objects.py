@@ -6,13 +6,13 @@ from typing import Any
 
 import cdk8s
 import pytest
+from catalog_params import ENVIRONMENTS
 from crd_validation import CRD_DIR, validate_builtin, validate_custom
 
 from catalog import Catalog, naming
 from k8s_charts.cluster_objects import ClusterObjectsChart
 from validation.schemas import is_builtin
 
-ENVS = ("dev", "staging", "prod")
 Rendered = dict[tuple[str, str], dict[str, Any]]
 
 
@@ -25,16 +25,17 @@ def rendered(catalog: Catalog) -> dict[str, Rendered]:
     return out
 
 
-@pytest.mark.parametrize("env_name", ENVS)
-def test_objects_validate_strictly(rendered: dict[str, Rendered], env_name: str) -> None:
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
+def test_objects_validate_strictly(catalog: Catalog, rendered: dict[str, Rendered], env_name: str) -> None:
     if not CRD_DIR.is_dir():
         pytest.skip(f"no CRD folder at {CRD_DIR}")
+    version = catalog.environments[env_name].kubernetes_version
     for (kind, name), obj in rendered[env_name].items():
-        errors = validate_builtin(obj) if is_builtin(obj["apiVersion"]) else validate_custom(obj)
+        errors = validate_builtin(obj, version) if is_builtin(obj["apiVersion"]) else validate_custom(obj)
         assert errors == [], (kind, name)
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_cluster_issuers_solve_dns01_in_route53_with_irsa(catalog: Catalog, rendered, env_name: str) -> None:
     env = catalog.environments[env_name]
     servers = {
@@ -50,7 +51,7 @@ def test_cluster_issuers_solve_dns01_in_route53_with_irsa(catalog: Catalog, rend
         assert solver["dns01"]["route53"] == {"region": env.region, "hostedZoneID": env.route53_zone_id}
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_secret_stores(catalog: Catalog, rendered, env_name: str) -> None:
     env = catalog.environments[env_name]
     account = naming.ADDON_SERVICE_ACCOUNTS["external-secrets"]

@@ -1,19 +1,27 @@
-"""NamespacesChart: Pod Security labels, Istio toggle, quota sizing, container defaults, baseline policies."""
+"""NamespacesChart: Pod Security labels, Istio toggle, quota sizing, container defaults, baseline policies.
+
+Namespaces, environments and the services a quota holds come from the catalog (tests/catalog_params.py);
+the expected quota is computed here from the services' catalog fields and the chart's declared surge and
+sidecar size, not by the chart's own functions.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from typing import Any
 
 import cdk8s
-import kubernetes_validate
 import pytest
+from catalog_params import ENVIRONMENTS, WORKLOAD_NAMESPACES
+from crd_validation import validate_builtin
 
-from catalog import Catalog, Environment
+from catalog import Catalog, Environment, Service
 from catalog.models import Gpu
 from k8s_charts.namespaces import NamespacesChart
+from k8s_charts.service import ISTIO_PROXY, ROLLOUT_SURGE_PERCENT, PodFootprint
 
 Rendered = dict[tuple[str, str, str], dict[str, Any]]
-WORKLOAD_NAMESPACES = ("platform-core", "services")
 
 
 def render(catalog: Catalog, env: Environment) -> Rendered:
@@ -28,98 +36,126 @@ def rendered(catalog: Catalog) -> dict[str, Rendered]:
     return {name: render(catalog, env) for name, env in catalog.environments.items()}
 
 
-@pytest.fixture(scope="module")
-def prod(rendered: dict[str, Rendered]) -> Rendered:
-    return rendered["prod"]
+def mebibytes(size: int) -> int:
+    return math.ceil(size / 1024**2)
 
 
-@pytest.mark.parametrize("env_name", ["dev", "staging", "prod"])
-def test_every_object_validates_against_its_kubernetes_version(rendered, env, env_name: str) -> None:
-    for obj in rendered[env_name].values():
-        kubernetes_validate.validate(obj, f"{env(env_name).kubernetes_version}.0", strict=True)
+def expected_quota(services: list[Service], proxy: PodFootprint) -> dict[str, str]:
+    """Room for each service at its autoscaling maximum plus a rollout's surge (rounded up), each pod at its
+    catalog resources plus `proxy`, the sidecar's."""
+    def total(per_pod: Callable[[Service], int]) -> int:
+        return sum((s.autoscaling.max + math.ceil(s.autoscaling.max * ROLLOUT_SURGE_PERCENT / 100)) * per_pod(s)
+                   for s in services)
+
+    return {
+        "pods": str(total(lambda s: 1)),
+        "requests.cpu": f"{total(lambda s: s.resources.requests.cpu_millis + proxy.requests_cpu)}m",
+        "requests.memory": f"{mebibytes(total(lambda s: s.resources.requests.memory_bytes + proxy.requests_memory))}Mi",
+        "limits.cpu": f"{total(lambda s: s.resources.limits.cpu_millis + proxy.limits_cpu)}m",
+        "limits.memory": f"{mebibytes(total(lambda s: s.resources.limits.memory_bytes + proxy.limits_memory))}Mi",
+        "requests.nvidia.com/gpu": str(total(lambda s: s.gpu.count if s.gpu.enabled else 0)),
+    }
 
 
-@pytest.mark.parametrize(("namespace", "level"), [
-    ("platform-core", "restricted"), ("services", "restricted"), ("observability", "privileged"),
-    ("nginx-gateway", "restricted"), ("cert-manager", "restricted"),
-])
-def test_namespaces_enforce_their_pod_security_level(prod, env, namespace: str, level: str) -> None:
-    labels = prod["Namespace", "", namespace]["metadata"]["labels"]
-    for mode in ("enforce", "audit", "warn"):
-        assert labels[f"pod-security.kubernetes.io/{mode}"] == level
-    assert labels["pod-security.kubernetes.io/enforce-version"] == f"v{env('prod').kubernetes_version}"
-    assert "istio-injection" not in labels
+def expected_quotas(env: Environment) -> dict[str, dict[str, str]]:
+    """Each workload namespace that runs services, with the pinned Istio sidecar counted when injected."""
+    proxy = ISTIO_PROXY if env.istio_injection else PodFootprint(0, 0, 0, 0, 0)
+    return {namespace: expected_quota(in_namespace(env, namespace), proxy)
+            for namespace in WORKLOAD_NAMESPACES if in_namespace(env, namespace)}
 
 
-def test_exactly_the_five_namespaces(prod) -> None:
-    assert sorted(name for kind, _, name in prod if kind == "Namespace") == sorted(
-        ["platform-core", "services", "observability", "nginx-gateway", "cert-manager"])
+def quotas(objects: Rendered) -> dict[str, dict[str, str]]:
+    return {namespace: objects["ResourceQuota", namespace, "compute"]["spec"]["hard"]
+            for namespace in WORKLOAD_NAMESPACES if ("ResourceQuota", namespace, "compute") in objects}
 
 
-def test_istio_injection_labels_workload_namespaces_only(catalog, env) -> None:
-    objects = render(catalog, env("prod").model_copy(update={"istio_injection": True}))
-    for kind, _, name in objects:
-        if kind == "Namespace":
-            labels = objects[kind, "", name]["metadata"]["labels"]
-            assert labels.get("istio-injection") == ("enabled" if name in WORKLOAD_NAMESPACES else None)
+def in_namespace(env: Environment, namespace: str) -> list[Service]:
+    return [service for service in env.services.values() if service.namespace == namespace]
+
+
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
+def test_every_object_validates_strictly(catalog: Catalog, rendered, env_name: str) -> None:
+    version = catalog.environments[env_name].kubernetes_version
+    for key, obj in rendered[env_name].items():
+        assert validate_builtin(obj, version) == [], key
+
+
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
+def test_namespaces_enforce_their_pod_security_level(catalog: Catalog, rendered, env_name: str) -> None:
+    env = catalog.environments[env_name]
+    assert sorted(name for kind, _, name in rendered[env_name] if kind == "Namespace") == sorted(catalog.namespaces)
+    for name, namespace in catalog.namespaces.items():
+        labels = rendered[env_name]["Namespace", "", name]["metadata"]["labels"]
+        for mode in ("enforce", "audit", "warn"):
+            assert labels[f"pod-security.kubernetes.io/{mode}"] == namespace.pod_security
+        assert labels["pod-security.kubernetes.io/enforce-version"] == f"v{env.kubernetes_version}"
+        assert labels.get("istio-injection") == ("enabled" if env.istio_injection and namespace.workloads else None)
+
+
+def test_istio_injection_labels_workload_namespaces_only(catalog: Catalog) -> None:
+    env = next(iter(catalog.environments.values())).model_copy(update={"istio_injection": True})
+    objects = render(catalog, env)
+    for name, namespace in catalog.namespaces.items():
+        labels = objects["Namespace", "", name]["metadata"]["labels"]
+        assert labels.get("istio-injection") == ("enabled" if namespace.workloads else None)
     for namespace in WORKLOAD_NAMESPACES:
         policy = objects["NetworkPolicy", namespace, "allow-istiod-egress"]["spec"]
         assert policy["egress"][0]["ports"] == [{"protocol": "TCP", "port": 15012}]
-    # The sidecar's pinned resources (100m/128Mi requests, 500m/256Mi limits) are counted per pod.
-    assert objects["ResourceQuota", "platform-core", "compute"]["spec"]["hard"]["limits.cpu"] == "49500m"
+    assert quotas(objects) == expected_quotas(env)  # the sidecar's pinned resources counted per pod
 
 
-def test_guard_rails_only_in_workload_namespaces(prod) -> None:
-    namespaced = {namespace for _, namespace, _ in prod if namespace}
-    assert namespaced == set(WORKLOAD_NAMESPACES)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
+def test_guard_rails_only_in_workload_namespaces(catalog: Catalog, rendered, env_name: str) -> None:
+    objects = rendered[env_name]
+    assert {namespace for _, namespace, _ in objects if namespace} <= set(WORKLOAD_NAMESPACES)
     for namespace in WORKLOAD_NAMESPACES:
-        assert {(kind, name) for kind, ns, name in prod if ns == namespace} == {
+        sized = [("ResourceQuota", "compute"), ("LimitRange", "container-defaults")]
+        assert {(kind, name) for kind, ns, name in objects if ns == namespace} == {
             ("NetworkPolicy", "default-deny"), ("NetworkPolicy", "allow-dns-egress"),
-            ("ResourceQuota", "compute"), ("LimitRange", "container-defaults")}
+            *(sized if in_namespace(catalog.environments[env_name], namespace) else [])}
 
 
-@pytest.mark.parametrize(("namespace", "hard"), [
-    # 13 + 10 + 10 pods (HPA max + 25% surge) at 250m/256Mi requests, 1 CPU/512Mi limits.
-    ("platform-core", {"pods": "33", "requests.cpu": "8250m", "requests.memory": "8448Mi",
-                       "limits.cpu": "33000m", "limits.memory": "16896Mi", "requests.nvidia.com/gpu": "0"}),
-    # 58 default-sized pods plus 8 AI orchestrator pods at 1 CPU/2Gi requests, 2 CPU/4Gi limits.
-    ("services", {"pods": "66", "requests.cpu": "22500m", "requests.memory": "31232Mi",
-                  "limits.cpu": "74000m", "limits.memory": "62464Mi", "requests.nvidia.com/gpu": "0"}),
-])
-def test_prod_quota_is_derived_from_the_services(prod, namespace: str, hard: dict[str, str]) -> None:
-    assert prod["ResourceQuota", namespace, "compute"]["spec"]["hard"] == hard
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
+def test_quota_is_derived_from_the_services(catalog: Catalog, rendered, env_name: str) -> None:
+    assert quotas(rendered[env_name]) == expected_quotas(catalog.environments[env_name])
 
 
-def test_quota_follows_the_environment(rendered) -> None:
-    # dev: every service scales to 2 pods (+1 surge), so platform-core holds 3 x 3.
-    assert rendered["dev"]["ResourceQuota", "platform-core", "compute"]["spec"]["hard"]["pods"] == "9"
+def test_quota_admits_gpus_only_for_gpu_services(catalog: Catalog) -> None:
+    env = next(iter(catalog.environments.values()))
+    services = dict(env.services)
+    gpu_service = next(iter(services.values()))
+    services[gpu_service.name] = gpu_service.model_copy(update={"gpu": Gpu(enabled=True, count=1)})
+    gpu_env = env.model_copy(update={"services": services})
+    hard = quotas(render(catalog, gpu_env))
+    assert hard == expected_quotas(gpu_env)
+    assert {namespace for namespace, quota in hard.items() if quota["requests.nvidia.com/gpu"] != "0"} == {
+        gpu_service.namespace}
 
 
-def test_quota_admits_gpus_only_for_gpu_services(catalog, env) -> None:
-    prod_env = env("prod")
-    services = dict(prod_env.services)
-    gpu = Gpu(enabled=True, count=1)
-    services["ai-orchestrator"] = services["ai-orchestrator"].model_copy(update={"gpu": gpu})
-    objects = render(catalog, prod_env.model_copy(update={"services": services}))
-    hard = {ns: objects["ResourceQuota", ns, "compute"]["spec"]["hard"] for ns in WORKLOAD_NAMESPACES}
-    assert hard["services"]["requests.nvidia.com/gpu"] == "8"
-    assert hard["platform-core"]["requests.nvidia.com/gpu"] == "0"
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
+def test_limit_range_defaults_to_the_smallest_service(catalog: Catalog, rendered, env_name: str) -> None:
+    env = catalog.environments[env_name]
+    for namespace in WORKLOAD_NAMESPACES:
+        services = in_namespace(env, namespace)
+        if not services:
+            continue
+        requests = [service.resources.requests for service in services]
+        limits = [service.resources.limits for service in services]
+        (limit,) = rendered[env_name]["LimitRange", namespace, "container-defaults"]["spec"]["limits"]
+        assert limit == {"type": "Container",
+                         "defaultRequest": {"cpu": f"{min(r.cpu_millis for r in requests)}m",
+                                            "memory": f"{mebibytes(min(r.memory_bytes for r in requests))}Mi"},
+                         "default": {"cpu": f"{min(r.cpu_millis for r in limits)}m",
+                                     "memory": f"{mebibytes(min(r.memory_bytes for r in limits))}Mi"}}
 
 
-@pytest.mark.parametrize(("env_name", "request_cpu", "request_memory"), [
-    ("prod", "250m", "256Mi"), ("dev", "100m", "128Mi")])
-def test_limit_range_defaults_to_the_smallest_service(rendered, env_name: str, request_cpu: str,
-                                                      request_memory: str) -> None:
-    (limit,) = rendered[env_name]["LimitRange", "services", "container-defaults"]["spec"]["limits"]
-    assert limit == {"type": "Container", "defaultRequest": {"cpu": request_cpu, "memory": request_memory},
-                     "default": {"cpu": "1000m", "memory": "512Mi"}}
-
-
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 @pytest.mark.parametrize("namespace", WORKLOAD_NAMESPACES)
-def test_default_deny_and_dns(prod, namespace: str) -> None:
-    deny = prod["NetworkPolicy", namespace, "default-deny"]["spec"]
+def test_default_deny_and_dns(rendered, env_name: str, namespace: str) -> None:
+    objects = rendered[env_name]
+    deny = objects["NetworkPolicy", namespace, "default-deny"]["spec"]
     assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
-    dns = prod["NetworkPolicy", namespace, "allow-dns-egress"]["spec"]
+    dns = objects["NetworkPolicy", namespace, "allow-dns-egress"]["spec"]
     assert dns["podSelector"] == {}
     assert dns["policyTypes"] == ["Egress"]
     (rule,) = dns["egress"]

@@ -1,13 +1,19 @@
-"""ServiceWorkload: the objects one catalog service renders to, field by field and against the schemas."""
+"""ServiceWorkload: the objects one catalog service renders to, field by field and against the schemas.
+
+Every service of every environment is checked against its own resolved catalog entry
+(tests/catalog_params.py); the brief's production table (tests/brief.py) is checked against the
+production environments only, for the services it names.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import brief
 import cdk8s
-import kubernetes_validate
 import pytest
-from brief import PRODUCTION
+from catalog_params import ENV_SERVICES, ENVIRONMENTS, PRODUCTION_ENVIRONMENTS, SERVICES
+from crd_validation import validate_builtin
 
 from catalog import Catalog, Environment, Service, naming
 from catalog.models import Gpu
@@ -15,7 +21,9 @@ from k8s_charts.manifest import FolderChart
 from k8s_charts.service import ServiceWorkload
 
 Rendered = dict[tuple[str, str], dict[str, Any]]
-ENVS = ("dev", "staging", "prod")
+NON_PRODUCTION = [name for name in ENVIRONMENTS if name not in PRODUCTION_ENVIRONMENTS]
+# The AWS API host each `aws_access` entry calls (besides STS, which every IRSA client calls first).
+AWS_APIS = {"bedrock": "bedrock-runtime", "kms": "kms"}
 
 
 def render(catalog: Catalog, env: Environment, service: Service) -> Rendered:
@@ -31,12 +39,6 @@ def rendered(catalog: Catalog) -> dict[str, dict[str, Rendered]]:
         env_name: {name: render(catalog, env, service) for name, service in env.services.items()}
         for env_name, env in catalog.environments.items()
     }
-
-
-@pytest.fixture(scope="module")
-def prod(rendered: dict[str, dict[str, Rendered]]) -> Rendered:
-    """All prod objects in one map (object names are unique across services)."""
-    return {key: obj for objects in rendered["prod"].values() for key, obj in objects.items()}
 
 
 def pod_spec(objects: Rendered, name: str) -> dict[str, Any]:
@@ -59,262 +61,307 @@ def rule_ports(rule: dict[str, Any]) -> list[int]:
     return [port["port"] for port in rule["ports"]]
 
 
-@pytest.mark.parametrize("env_name", ENVS)
-def test_every_object_validates_against_its_kubernetes_version(rendered, env, env_name: str) -> None:
-    """Strict schemas reject unknown fields; a missing schema (removed API) raises too."""
+def gpu_knobs(objects: Rendered, name: str) -> tuple[Any, Any, Any]:
+    spec = pod_spec(objects, name)
+    return (spec.get("nodeSelector"), spec.get("tolerations"),
+            container(objects, name)["resources"]["limits"].get("nvidia.com/gpu"))
+
+
+def expected_gpu_knobs(service: Service) -> tuple[Any, Any, Any]:
+    if not service.gpu.enabled:
+        return None, None, None
+    return ({"payledger.io/node-pool": "gpu"},
+            [{"key": "nvidia.com/gpu", "operator": "Equal", "value": "true", "effect": "NoSchedule"}],
+            str(service.gpu.count))
+
+
+# --- the brief ----------------------------------------------------------------------------------
+
+
+def test_the_catalog_has_a_production_environment() -> None:
+    assert PRODUCTION_ENVIRONMENTS, "the brief's production figures need an environment with production: true"
+
+
+@pytest.mark.parametrize("env_name", PRODUCTION_ENVIRONMENTS)
+def test_production_matches_the_brief(rendered, env_name: str) -> None:
+    """(namespace, port, HPA min and max, minAvailable, metric, target) as rendered, and the limits the brief sets."""
+    differences = []
+    for name, figures in brief.PRODUCTION.items():
+        if name not in rendered[env_name]:
+            differences.append(f"{name}: not in the catalog")
+            continue
+        objects = rendered[env_name][name]
+        hpa = objects["HorizontalPodAutoscaler", name]["spec"]
+        (metric,) = hpa["metrics"]
+        app = container(objects, name)
+        budget = objects["PodDisruptionBudget", name]["spec"]
+        found = (objects["Deployment", name]["metadata"]["namespace"], app["ports"][0]["containerPort"],
+                 hpa["minReplicas"], hpa["maxReplicas"], budget.get("minAvailable"),
+                 metric["resource"]["name"], metric["resource"]["target"]["averageUtilization"])
+        if found != figures:
+            differences.append(f"{name}: {found}, the brief says {figures}")
+        limits = brief.LIMITS.get(name, {})
+        if {key: app["resources"]["limits"][key] for key in limits} != limits:
+            differences.append(f"{name}: limits {app['resources']['limits']}, the brief says {limits}")
+    assert differences == []
+
+
+@pytest.mark.parametrize("env_name", NON_PRODUCTION)
+def test_other_environments_scale_no_higher_than_production(catalog: Catalog, env_name: str) -> None:
+    for name, service in catalog.environments[env_name].services.items():
+        for production in PRODUCTION_ENVIRONMENTS:
+            assert service.autoscaling.max <= catalog.environments[production].services[name].autoscaling.max, name
+
+
+# --- every service in every environment ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
+def test_every_object_validates_strictly(catalog: Catalog, rendered, env_name: str) -> None:
+    """Strict schemas reject unknown fields; an API the version does not serve (removed) is an error too."""
     objects = [obj for service in rendered[env_name].values() for obj in service.values()]
     assert len(objects) == 8 * len(rendered[env_name])
+    version = catalog.environments[env_name].kubernetes_version
     for obj in objects:
-        kubernetes_validate.validate(obj, f"{env(env_name).kubernetes_version}.0", strict=True)
+        assert validate_builtin(obj, version) == [], (obj["kind"], obj["metadata"]["name"])
 
 
-def test_strict_validation_can_fail(prod, env) -> None:
-    broken = {**prod["Deployment", "api-gateway"], "spec": {**prod["Deployment", "api-gateway"]["spec"],
-                                                          "replica": 3}}
-    with pytest.raises(kubernetes_validate.ValidationError):
-        kubernetes_validate.validate(broken, f"{env('prod').kubernetes_version}.0", strict=True)
+def test_strict_validation_can_fail(catalog: Catalog, rendered) -> None:
+    env = next(iter(catalog.environments.values()))
+    name = next(iter(env.services))
+    deployment = rendered[env.name][name]["Deployment", name]
+    broken = {**deployment, "spec": {**deployment["spec"], "replica": 3}}
+    assert any("replica" in error for error in validate_builtin(broken, env.kubernetes_version))
 
 
-def test_every_object_is_named_labelled_and_namespaced(rendered) -> None:
-    for name, objects in rendered["prod"].items():
-        namespace = PRODUCTION[name][0]
-        assert sorted(kind for kind, _ in objects) == sorted([
-            "ServiceAccount", "ConfigMap", "Deployment", "Service", "HorizontalPodAutoscaler",
-            "PodDisruptionBudget", "NetworkPolicy", "NetworkPolicy"])
-        for obj in objects.values():
-            assert obj["metadata"]["namespace"] == namespace
-            assert obj["metadata"]["labels"]["app.kubernetes.io/name"] == name
-            assert obj["metadata"]["labels"]["app.kubernetes.io/version"] == "1.0.0"
+@pytest.mark.parametrize(("env_name", "name"), ENV_SERVICES)
+def test_every_object_is_named_labelled_and_namespaced(catalog: Catalog, rendered, env, env_name: str,
+                                                       name: str) -> None:
+    objects = rendered[env_name][name]
+    assert sorted(kind for kind, _ in objects) == sorted([
+        "ServiceAccount", "ConfigMap", "Deployment", "Service", "HorizontalPodAutoscaler",
+        "PodDisruptionBudget", "NetworkPolicy", "NetworkPolicy"])
+    for obj in objects.values():
+        assert obj["metadata"]["namespace"] == env(env_name).services[name].namespace
+        assert obj["metadata"]["labels"]["app.kubernetes.io/name"] == name
+        assert obj["metadata"]["labels"]["app.kubernetes.io/version"] == catalog.project.image_tag
 
 
-@pytest.mark.parametrize("name", PRODUCTION)
-def test_ports_and_service(prod, name: str) -> None:
-    port = PRODUCTION[name][1]
-    assert container(prod, name)["ports"] == [{"name": "http", "containerPort": port, "protocol": "TCP"}]
-    spec = prod["Service", name]["spec"]
+@pytest.mark.parametrize(("env_name", "name"), ENV_SERVICES)
+def test_ports_and_service(rendered, env, env_name: str, name: str) -> None:
+    objects, port = rendered[env_name][name], env(env_name).services[name].port
+    assert container(objects, name)["ports"] == [{"name": "http", "containerPort": port, "protocol": "TCP"}]
+    spec = objects["Service", name]["spec"]
     assert spec["type"] == "ClusterIP"
     assert spec["ports"] == [{"name": "http", "port": port, "targetPort": "http", "protocol": "TCP"}]
     assert spec["selector"] == {"app.kubernetes.io/name": name, "app.kubernetes.io/instance": name}
 
 
-@pytest.mark.parametrize("name", PRODUCTION)
-def test_prod_autoscaler_and_disruption_budget(prod, name: str) -> None:
-    _, _, low, high, min_available, metric, target = PRODUCTION[name]
-    hpa = prod["HorizontalPodAutoscaler", name]["spec"]
+@pytest.mark.parametrize(("env_name", "name"), ENV_SERVICES)
+def test_autoscaler_and_disruption_budget(rendered, env, env_name: str, name: str) -> None:
+    service, objects = env(env_name).services[name], rendered[env_name][name]
+    scaling, budget = service.autoscaling, service.disruption_budget
+    hpa = objects["HorizontalPodAutoscaler", name]["spec"]
     assert hpa["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
-    assert (hpa["minReplicas"], hpa["maxReplicas"]) == (low, high)
+    assert (hpa["minReplicas"], hpa["maxReplicas"]) == (scaling.min, scaling.max)
     assert hpa["metrics"] == [{"type": "Resource", "resource": {
-        "name": metric, "target": {"type": "Utilization", "averageUtilization": target}}}]
+        "name": scaling.metric, "target": {"type": "Utilization", "averageUtilization": scaling.target_utilization}}}]
     assert hpa["behavior"]["scaleDown"]["stabilizationWindowSeconds"] == 300
-    pdb = prod["PodDisruptionBudget", name]["spec"]
-    assert pdb["minAvailable"] == min_available
-    assert "maxUnavailable" not in pdb
+    pdb = objects["PodDisruptionBudget", name]["spec"]
+    assert (pdb.get("minAvailable"), pdb.get("maxUnavailable")) == (budget.min_available, budget.max_unavailable)
 
 
-@pytest.mark.parametrize(("env_name", "low", "high"), [("dev", 1, 2), ("staging", 2, 4)])
-def test_smaller_envs_scale_less_and_allow_one_disruption(rendered, env_name: str, low: int,
-                                                          high: int) -> None:
-    for name, objects in rendered[env_name].items():
-        hpa = objects["HorizontalPodAutoscaler", name]["spec"]
-        assert (hpa["minReplicas"], hpa["maxReplicas"]) == (low, high)
-        pdb = objects["PodDisruptionBudget", name]["spec"]
-        assert pdb["maxUnavailable"] == 1
-        assert "minAvailable" not in pdb
+@pytest.mark.parametrize(("env_name", "name"), ENV_SERVICES)
+def test_deployment_leaves_replicas_to_the_autoscaler(rendered, env_name: str, name: str) -> None:
+    spec = rendered[env_name][name]["Deployment", name]["spec"]
+    assert "replicas" not in spec
+    assert spec["selector"] == {"matchLabels": {"app.kubernetes.io/name": name, "app.kubernetes.io/instance": name}}
+    assert spec["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
 
 
-@pytest.mark.parametrize("env_name", ENVS)
-def test_deployment_leaves_replicas_to_the_autoscaler(rendered, env_name: str) -> None:
-    for name, objects in rendered[env_name].items():
-        spec = objects["Deployment", name]["spec"]
-        assert "replicas" not in spec
-        assert spec["selector"] == {"matchLabels": {"app.kubernetes.io/name": name,
-                                                    "app.kubernetes.io/instance": name}}
-        assert spec["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
-
-
-@pytest.mark.parametrize("name", PRODUCTION)
-def test_probes_hit_the_catalog_paths_on_the_http_port(prod, name: str) -> None:
-    app = container(prod, name)
-    for probe, path in (("readinessProbe", "/health/ready"), ("livenessProbe", "/health/live"),
-                        ("startupProbe", "/health/startup")):
+@pytest.mark.parametrize(("env_name", "name"), ENV_SERVICES)
+def test_probes_hit_the_catalog_paths_on_the_http_port(rendered, env, env_name: str, name: str) -> None:
+    app, health = container(rendered[env_name][name], name), env(env_name).services[name].health
+    for probe, path in (("readinessProbe", health.readiness), ("livenessProbe", health.liveness),
+                        ("startupProbe", health.startup)):
         assert app[probe]["httpGet"] == {"path": path, "port": "http"}
         assert app[probe]["failureThreshold"] >= 3
 
 
-@pytest.mark.parametrize("name", PRODUCTION)
-def test_pod_is_restricted(prod, name: str) -> None:
-    spec = pod_spec(prod, name)
+@pytest.mark.parametrize(("env_name", "name"), ENV_SERVICES)
+def test_pod_is_restricted(rendered, env_name: str, name: str) -> None:
+    objects = rendered[env_name][name]
+    spec = pod_spec(objects, name)
     assert spec["securityContext"] == {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001,
                                        "fsGroup": 10001, "seccompProfile": {"type": "RuntimeDefault"}}
-    context = container(prod, name)["securityContext"]
+    context = container(objects, name)["securityContext"]
     assert context["allowPrivilegeEscalation"] is False
     assert context["readOnlyRootFilesystem"] is True
     assert context["runAsNonRoot"] is True
     assert context["capabilities"] == {"drop": ["ALL"]}
     assert context["seccompProfile"] == {"type": "RuntimeDefault"}
-    assert {"name": "tmp", "mountPath": "/tmp"} in container(prod, name)["volumeMounts"]
+    assert {"name": "tmp", "mountPath": "/tmp"} in container(objects, name)["volumeMounts"]
     assert {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}} in spec["volumes"]
 
 
-def test_image_resources_and_spread(prod) -> None:
-    app = container(prod, "ai-orchestrator")
-    assert app["image"] == "333333333333.dkr.ecr.eu-west-1.amazonaws.com/payledger/ai-orchestrator:1.0.0"
-    assert app["resources"] == {"requests": {"cpu": "1", "memory": "2Gi"},
-                                "limits": {"cpu": "2", "memory": "4Gi"}}
-    spread = pod_spec(prod, "ai-orchestrator")["topologySpreadConstraints"]
+@pytest.mark.parametrize(("env_name", "name"), ENV_SERVICES)
+def test_image_resources_and_spread(catalog: Catalog, rendered, env, env_name: str, name: str) -> None:
+    environment, objects = env(env_name), rendered[env_name][name]
+    service = environment.services[name]
+    app = container(objects, name)
+    assert app["image"] == (f"{environment.account_id}.dkr.ecr.{environment.region}.amazonaws.com/"
+                            f"{service.image}:{catalog.project.image_tag}")
+    requests, limits = service.resources.requests, service.resources.limits
+    assert app["resources"]["requests"] == {"cpu": requests.cpu, "memory": requests.memory}
+    assert {key: app["resources"]["limits"][key] for key in ("cpu", "memory")} == {"cpu": limits.cpu,
+                                                                                 "memory": limits.memory}
+    spread = pod_spec(objects, name)["topologySpreadConstraints"]
     assert [constraint["topologyKey"] for constraint in spread] == ["topology.kubernetes.io/zone",
                                                                    "kubernetes.io/hostname"]
     assert all(constraint["labelSelector"]["matchLabels"] == {
-        "app.kubernetes.io/name": "ai-orchestrator", "app.kubernetes.io/instance": "ai-orchestrator"}
-        for constraint in spread)
+        "app.kubernetes.io/name": name, "app.kubernetes.io/instance": name} for constraint in spread)
 
 
-@pytest.mark.parametrize("env_name", ENVS)
-def test_gpu_knobs_absent_by_default(rendered, env_name: str) -> None:
-    for name, objects in rendered[env_name].items():
-        spec = pod_spec(objects, name)
-        assert "nodeSelector" not in spec
-        assert "tolerations" not in spec
-        assert "nvidia.com/gpu" not in container(objects, name)["resources"]["limits"]
+@pytest.mark.parametrize(("env_name", "name"), ENV_SERVICES)
+def test_gpu_scheduling_follows_the_catalog(rendered, env, env_name: str, name: str) -> None:
+    assert gpu_knobs(rendered[env_name][name], name) == expected_gpu_knobs(env(env_name).services[name])
 
 
-def test_gpu_knobs_present_when_enabled(catalog, env) -> None:
-    prod_env = env("prod")
-    service = prod_env.services["ai-orchestrator"].model_copy(update={"gpu": Gpu(enabled=True, count=2)})
-    objects = render(catalog, prod_env, service)
-    spec = pod_spec(objects, "ai-orchestrator")
-    assert spec["nodeSelector"] == {"payledger.io/node-pool": "gpu"}
-    assert spec["tolerations"] == [{"key": "nvidia.com/gpu", "operator": "Equal", "value": "true",
-                                    "effect": "NoSchedule"}]
-    assert container(objects, "ai-orchestrator")["resources"]["limits"]["nvidia.com/gpu"] == "2"
-    kubernetes_validate.validate(objects["Deployment", "ai-orchestrator"], f"{prod_env.kubernetes_version}.0",
-                                 strict=True)
+def test_gpu_knobs_present_when_enabled(catalog: Catalog) -> None:
+    env = next(iter(catalog.environments.values()))
+    service = next(iter(env.services.values())).model_copy(update={"gpu": Gpu(enabled=True, count=2)})
+    objects = render(catalog, env, service)
+    assert gpu_knobs(objects, service.name) == expected_gpu_knobs(service)
+    assert validate_builtin(objects["Deployment", service.name], env.kubernetes_version) == []
 
 
-def test_service_account_uses_irsa_without_api_token(prod, env) -> None:
-    sa = prod["ServiceAccount", "ai-orchestrator"]
-    assert sa["metadata"]["annotations"] == {
-        "eks.amazonaws.com/role-arn": "arn:aws:iam::333333333333:role/payledger-prod-svc-ai-orchestrator"}
+@pytest.mark.parametrize(("env_name", "name"), ENV_SERVICES)
+def test_service_account_uses_irsa_without_api_token(rendered, env, env_name: str, name: str) -> None:
+    environment, objects = env(env_name), rendered[env_name][name]
+    sa = objects["ServiceAccount", name]
+    role = naming.service_role_name(environment, environment.services[name])
+    assert sa["metadata"]["annotations"] == {"eks.amazonaws.com/role-arn":
+                                             f"arn:aws:iam::{environment.account_id}:role/{role}"}
     assert sa["automountServiceAccountToken"] is False
-    spec = pod_spec(prod, "ai-orchestrator")
-    assert spec["serviceAccountName"] == "ai-orchestrator"
+    spec = pod_spec(objects, name)
+    assert spec["serviceAccountName"] == name
     assert spec["automountServiceAccountToken"] is False
 
 
-@pytest.mark.parametrize(("name", "secrets"), [
-    ("billing-service", ["billing-service-app", "billing-service-postgres"]),
-    ("api-gateway", ["api-gateway-redis"]),
-    ("audit-log-service", ["audit-log-service-postgres"]),
-    ("ai-orchestrator", ["ai-orchestrator-app", "ai-orchestrator-redis"]),
-])
-def test_env_comes_from_config_map_and_declared_secrets(prod, name: str, secrets: list[str]) -> None:
-    assert container(prod, name)["envFrom"] == [
+@pytest.mark.parametrize(("env_name", "name"), ENV_SERVICES)
+def test_env_comes_from_config_map_and_declared_secrets(rendered, env, env_name: str, name: str) -> None:
+    service = env(env_name).services[name]
+    secrets = [f"{name}-{source}" for source, wanted in (
+        ("app", service.vault_secrets), ("postgres", service.depends_on.postgres), ("redis", service.depends_on.redis))
+        if wanted]
+    assert container(rendered[env_name][name], name)["envFrom"] == [
         {"configMapRef": {"name": f"{name}-config"}}, *({"secretRef": {"name": s}} for s in secrets)]
 
 
-def test_config_map_holds_settings_and_dependency_urls(prod) -> None:
-    data = prod["ConfigMap", "billing-service-config"]["data"]
+@pytest.mark.parametrize(("env_name", "name"), ENV_SERVICES)
+def test_config_map_holds_settings_and_dependency_urls(rendered, env, env_name: str, name: str) -> None:
+    environment = env(env_name)
+    service = environment.services[name]
+    data = rendered[env_name][name]["ConfigMap", f"{name}-config"]["data"]
     assert list(data) == sorted(data)
-    assert data["PORT"] == "4003"
-    assert data["SERVICE_NAME"] == data["OTEL_SERVICE_NAME"] == "billing-service"
-    assert data["ENVIRONMENT"] == "prod"
-    assert data["AWS_REGION"] == "eu-west-1"
-    assert data["TENANT_SERVICE_URL"] == "http://tenant-service.platform-core.svc.cluster.local:4002"
-    assert data["AUDIT_LOG_SERVICE_URL"] == "http://audit-log-service.services.svc.cluster.local:4010"
+    assert data["PORT"] == str(service.port)
+    assert data["SERVICE_NAME"] == data["OTEL_SERVICE_NAME"] == name
+    assert data["ENVIRONMENT"] == env_name
+    assert data["AWS_REGION"] == environment.region
     assert data["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://tempo.observability.svc.cluster.local:4317"
-    assert "deployment.environment=prod" in data["OTEL_RESOURCE_ATTRIBUTES"].split(",")
-    assert not any(key.endswith("_URL") and "OTEL" not in key
-                   for key in prod["ConfigMap", "audit-log-service-config"]["data"])
+    assert f"deployment.environment={env_name}" in data["OTEL_RESOURCE_ATTRIBUTES"].split(",")
+    urls = {key: value for key, value in data.items() if key.endswith("_URL")}
+    dependencies = [environment.services[dependency] for dependency in service.depends_on.services]
+    assert urls == {f"{d.name.upper().replace('-', '_')}_URL":
+                    f"http://{d.name}.{d.namespace}.svc.cluster.local:{d.port}" for d in dependencies}
 
 
-def test_config_change_rolls_the_pods(prod, rendered) -> None:
-    checksum = "checksum/config"
-    dev = rendered["dev"]["api-gateway"]
-    template, dev_template = (objects["Deployment", "api-gateway"]["spec"]["template"]
-                              for objects in (prod, dev))
-    assert template["metadata"]["annotations"][checksum] != dev_template["metadata"]["annotations"][checksum]
+@pytest.mark.parametrize("name", SERVICES)
+def test_config_change_rolls_the_pods(rendered, name: str) -> None:
+    """Each environment's ConfigMap differs (ENVIRONMENT at least), so each has its own pod checksum."""
+    checksums = {objects[name]["Deployment", name]["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
+                 for objects in rendered.values() if name in objects}
+    assert len(checksums) == sum(name in objects for objects in rendered.values())
 
 
-def test_istio_sidecar_resources_pinned_only_when_injected(catalog, env, prod) -> None:
-    annotations = prod["Deployment", "api-gateway"]["spec"]["template"]["metadata"]["annotations"]
-    assert not any(key.startswith("sidecar.istio.io/") for key in annotations)
-    meshed = env("prod").model_copy(update={"istio_injection": True})
-    objects = render(catalog, meshed, meshed.services["api-gateway"])
-    annotations = objects["Deployment", "api-gateway"]["spec"]["template"]["metadata"]["annotations"]
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
+def test_istio_sidecar_resources_pinned_only_when_injected(catalog: Catalog, rendered, env, env_name: str) -> None:
+    environment = env(env_name)
+    for name, objects in rendered[env_name].items():
+        annotations = objects["Deployment", name]["spec"]["template"]["metadata"]["annotations"]
+        assert any(key.startswith("sidecar.istio.io/") for key in annotations) is environment.istio_injection
+    meshed = environment.model_copy(update={"istio_injection": True})
+    service = next(iter(meshed.services.values()))
+    objects = render(catalog, meshed, service)
+    annotations = objects["Deployment", service.name]["spec"]["template"]["metadata"]["annotations"]
     assert annotations["sidecar.istio.io/proxyCPULimit"] == "500m"
 
 
-def test_billing_accepts_its_callers_and_prometheus_only(prod) -> None:
-    policy = prod["NetworkPolicy", "billing-service-ingress"]["spec"]
+# --- traffic ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("env_name", "name"), ENV_SERVICES)
+def test_ingress_admits_callers_the_public_edge_and_prometheus_only(rendered, env, env_name: str, name: str) -> None:
+    environment = env(env_name)
+    service = environment.services[name]
+    policy = rendered[env_name][name]["NetworkPolicy", f"{name}-ingress"]["spec"]
     assert policy["policyTypes"] == ["Ingress"]
-    assert policy["podSelector"]["matchLabels"]["app.kubernetes.io/name"] == "billing-service"
-    callers, scrape = policy["ingress"]
-    assert peers(callers, "from") == [("platform-core", "api-gateway"), ("services", "metering-service"),
-                                      ("services", "web3-event-service")]
-    assert rule_ports(callers) == [4003]
-    assert peers(scrape, "from") == [("observability", "prometheus")]
-    assert rule_ports(scrape) == [4003]
+    assert policy["podSelector"]["matchLabels"]["app.kubernetes.io/name"] == name
+    callers = sorted((other.namespace, other.name) for other in environment.services.values()
+                     if name in other.depends_on.services)
+    expected = [callers] if callers else []
+    if service.public:
+        expected.append([(naming.EDGE_NAMESPACE, naming.EDGE_GATEWAY)])
+    expected.append([("observability", "prometheus")])
+    assert [sorted(peers(rule, "from")) for rule in policy["ingress"]] == expected
+    assert all(rule_ports(rule) == [service.port] for rule in policy["ingress"])
+    for rule in policy["ingress"]:  # the edge is the gateway's data plane, not any pod in its namespace
+        for peer in rule["from"]:
+            if peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] == naming.EDGE_NAMESPACE:
+                assert peer["podSelector"]["matchLabels"] == {"gateway.networking.k8s.io/gateway-name":
+                                                              naming.EDGE_GATEWAY}
 
 
-def test_only_the_public_gateway_accepts_the_nginx_data_plane(prod, rendered) -> None:
-    gateway_rules = prod["NetworkPolicy", "api-gateway-ingress"]["spec"]["ingress"]
-    assert [peers(rule, "from") for rule in gateway_rules] == [
-        [(naming.EDGE_NAMESPACE, naming.EDGE_GATEWAY)], [("observability", "prometheus")]]
-    data_plane = gateway_rules[0]["from"][0]["podSelector"]["matchLabels"]
-    assert data_plane == {"gateway.networking.k8s.io/gateway-name": naming.EDGE_GATEWAY}
-    assert rule_ports(gateway_rules[0]) == [4000]
-    for name, objects in rendered["prod"].items():
-        if name != "api-gateway":
-            rules = objects["NetworkPolicy", f"{name}-ingress"]["spec"]["ingress"]
-            assert all(namespace != naming.EDGE_NAMESPACE for rule in rules for namespace, _ in peers(rule, "from"))
-
-
-def test_egress_reaches_declared_dependencies_and_tempo(prod) -> None:
-    rules = prod["NetworkPolicy", "billing-service-egress"]["spec"]["egress"]
+@pytest.mark.parametrize(("env_name", "name"), ENV_SERVICES)
+def test_egress_reaches_declared_dependencies_and_tempo(rendered, env, env_name: str, name: str) -> None:
+    environment = env(env_name)
+    rules = rendered[env_name][name]["NetworkPolicy", f"{name}-egress"]["spec"]["egress"]
     flows = [(peer, rule_ports(rule)) for rule in rules for peer in peers(rule, "to")]
-    assert flows == [
-        (("services", "audit-log-service"), [4010]), (("services", "notification-service"), [4008]),
-        (("platform-core", "tenant-service"), [4002]), (("observability", "tempo"), [4317]),
-    ]
+    dependencies = [environment.services[dependency] for dependency in environment.services[name].depends_on.services]
+    assert sorted(flows) == sorted([*(((d.namespace, d.name), [d.port]) for d in dependencies),
+                                    (("observability", "tempo"), [4317])])
 
 
-def test_audit_log_has_no_egress_to_other_services(prod) -> None:
-    rules = prod["NetworkPolicy", "audit-log-service-egress"]["spec"]["egress"]
-    assert [peer for rule in rules for peer in peers(rule, "to")] == [("observability", "tempo")]
+@pytest.mark.parametrize(("env_name", "name"), ENV_SERVICES)
+def test_data_store_egress_only_to_data_subnets(rendered, env, env_name: str, name: str) -> None:
+    environment = env(env_name)
+    service = environment.services[name]
+    data = list(naming.subnet_plan(environment).data)
+    assert len(data) == len(environment.availability_zones)
+    rules = rendered[env_name][name]["NetworkPolicy", f"{name}-egress"]["spec"]["egress"]
+    store_rules = [rule for rule in rules if {5432, 6379} & set(rule_ports(rule))]
+    expected = [port for port, wanted in ((5432, service.depends_on.postgres), (6379, service.depends_on.redis))
+                if wanted]
+    if not expected:
+        assert store_rules == []
+        return
+    (rule,) = store_rules
+    assert rule_ports(rule) == expected
+    assert rule["to"] == [{"ipBlock": {"cidr": cidr}} for cidr in data]
 
 
-def test_data_store_egress_only_to_data_subnets(rendered, env) -> None:
-    data = list(naming.subnet_plan(env("prod")).data)
-    assert len(data) == 3
-    for name, objects in rendered["prod"].items():
-        service = env("prod").services[name]
-        rules = objects["NetworkPolicy", f"{name}-egress"]["spec"]["egress"]
-        store_rules = [rule for rule in rules if {5432, 6379} & set(rule_ports(rule))]
-        expected = [port for port, wanted in ((5432, service.depends_on.postgres),
-                                              (6379, service.depends_on.redis)) if wanted]
-        if not expected:
-            assert store_rules == []
-            continue
-        (rule,) = store_rules
-        assert rule_ports(rule) == expected
-        assert rule["to"] == [{"ipBlock": {"cidr": cidr}} for cidr in data]
-
-
-@pytest.mark.parametrize(("name", "hosts"), [
-    ("billing-service", "api.stripe.com"),
-    ("ai-orchestrator", "api.openai.com,bedrock-runtime.amazonaws.com,sts.eu-west-1.amazonaws.com,"
-                        "bedrock-runtime.eu-west-1.amazonaws.com"),
-    ("security-service", "sts.eu-west-1.amazonaws.com,kms.eu-west-1.amazonaws.com"),
-    ("audit-log-service", None),
-    ("tenant-service", None),
-])
-def test_internet_egress_is_https_to_public_space_for_declared_hosts(prod, name: str,
-                                                                    hosts: str | None) -> None:
-    policy = prod["NetworkPolicy", f"{name}-egress"]
+@pytest.mark.parametrize(("env_name", "name"), ENV_SERVICES)
+def test_internet_egress_is_https_to_public_space_for_declared_hosts(rendered, env, env_name: str,
+                                                                    name: str) -> None:
+    environment = env(env_name)
+    service = environment.services[name]
+    aws = [f"{api}.{environment.region}.amazonaws.com" for api in ("sts", *(AWS_APIS[a] for a in service.aws_access))]
+    hosts = [*service.depends_on.external, *(aws if service.aws_access else ())]
+    policy = rendered[env_name][name]["NetworkPolicy", f"{name}-egress"]
     internet = [rule for rule in policy["spec"]["egress"]
                 if any(peer.get("ipBlock", {}).get("cidr") == "0.0.0.0/0" for peer in rule["to"])]
-    assert policy["metadata"].get("annotations", {}).get("payledger.io/egress-hosts") == hosts
-    if hosts is None:
+    assert policy["metadata"].get("annotations", {}).get("payledger.io/egress-hosts") == (",".join(hosts) or None)
+    if not hosts:
         assert internet == []
         return
     (rule,) = internet
