@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from catalog_params import ENVIRONMENTS
 from crd_validation import CRD_DIR
 
 from catalog import Catalog, naming
@@ -16,7 +17,6 @@ from k8s_charts import addons
 from k8s_charts.addons import ADDONS, kube_prometheus_stack, loki, tempo
 from k8s_charts.service import TEMPO_ENDPOINT
 
-ENVS = ("dev", "staging", "prod")
 EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+$")
 EXPECTED = {"argocd", "gateway-api-crds", "nginx-gateway-fabric", "aws-load-balancer-controller", "cert-manager",
             "external-secrets", "kube-prometheus-stack", "loki", "tempo"}
@@ -64,7 +64,7 @@ def test_pins_match_the_crds_we_validate_against() -> None:
     assert tags["kubernetes-sigs/aws-load-balancer-controller"] == f"v{ADDONS['aws-load-balancer-controller'].version}"
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 @pytest.mark.parametrize("name", sorted(naming.ADDON_SERVICE_ACCOUNTS.keys() & EXPECTED))
 def test_irsa_service_account_and_role_arn(catalog: Catalog, env_name: str, name: str) -> None:
     env = catalog.environments[env_name]
@@ -74,25 +74,25 @@ def test_irsa_service_account_and_role_arn(catalog: Catalog, env_name: str, name
     assert addon.namespace == account.namespace
     assert values["serviceAccount"]["name"] == account.name
     assert values["serviceAccount"]["annotations"] == {
-        "eks.amazonaws.com/role-arn": f"arn:aws:iam::{env.account_id}:role/payledger-{env_name}-addon-{name}"
+        "eks.amazonaws.com/role-arn": f"arn:aws:iam::{env.account_id}:role/{env.project}-{env.name}-addon-{name}"
     }
     assert values["serviceAccount"]["annotations"]["eks.amazonaws.com/role-arn"] == naming.role_arn(
         env, naming.addon_role_name(env, name))
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_object_storage_buckets(catalog: Catalog, env_name: str) -> None:
     env = catalog.environments[env_name]
+    loki_bucket, tempo_bucket = (f"{env.project}-{env.name}-{use}-{env.account_id}" for use in ("loki", "tempo"))
     storage = loki.values(env)["loki"]["storage"]
-    expected = f"payledger-{env_name}-loki-{env.account_id}"
-    assert storage["bucketNames"] == {"chunks": expected, "ruler": expected, "admin": expected}
+    assert storage["bucketNames"] == {"chunks": loki_bucket, "ruler": loki_bucket, "admin": loki_bucket}
     assert storage["s3"]["region"] == env.region
     trace = tempo.values(env)["tempo"]["storage"]["trace"]
     assert trace["backend"] == "s3"
-    assert trace["s3"]["bucket"] == naming.bucket_name(env, "tempo") == f"payledger-{env_name}-tempo-{env.account_id}"
+    assert trace["s3"]["bucket"] == naming.bucket_name(env, "tempo") == tempo_bucket
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_replicas_follow_the_environment(catalog: Catalog, env_name: str) -> None:
     env = catalog.environments[env_name]
     n = env.addon_replicas
@@ -110,14 +110,16 @@ def test_replicas_follow_the_environment(catalog: Catalog, env_name: str) -> Non
     assert ADDONS["cert-manager"].values(env)["podDisruptionBudget"]["enabled"] is (n > 1)
 
 
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 @pytest.mark.parametrize("name", sorted(name for name in EXPECTED if ADDONS[name].values))
-def test_resources_are_set(catalog: Catalog, name: str) -> None:
-    resources = list(find(ADDONS[name].values(catalog.environments["prod"]), "resources"))
+def test_resources_are_set(catalog: Catalog, env_name: str, name: str) -> None:
+    resources = list(find(ADDONS[name].values(catalog.environments[env_name]), "resources"))
     assert resources and all({"requests", "limits"} <= set(r) for r in resources), name
 
 
-def test_servicemonitor_creators_depend_on_the_crd_owner(catalog: Catalog) -> None:
-    env = catalog.environments["dev"]
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
+def test_servicemonitor_creators_depend_on_the_crd_owner(catalog: Catalog, env_name: str) -> None:
+    env = catalog.environments[env_name]
     creators = {name for name, addon in ADDONS.items() if addon.values
                 if any(monitor.get("enabled") for key in ("serviceMonitor", "servicemonitor")
                        for monitor in find(addon.values(env), key))}
@@ -127,8 +129,9 @@ def test_servicemonitor_creators_depend_on_the_crd_owner(catalog: Catalog) -> No
         assert "kube-prometheus-stack" in ADDONS[name].depends_on, name
 
 
-def test_prometheus_and_grafana_select_from_every_namespace(catalog: Catalog) -> None:
-    values = kube_prometheus_stack.values(catalog.environments["dev"])
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
+def test_prometheus_and_grafana_select_from_every_namespace(catalog: Catalog, env_name: str) -> None:
+    values = kube_prometheus_stack.values(catalog.environments[env_name])
     spec = values["prometheus"]["prometheusSpec"]
     assert spec["serviceMonitorSelectorNilUsesHelmValues"] is False
     assert spec["ruleSelectorNilUsesHelmValues"] is False

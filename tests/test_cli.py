@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from catalog_params import ENVIRONMENTS
 
 import k8s_charts
 import main
@@ -91,20 +92,23 @@ def test_synth_of_one_environment_leaves_the_others_alone(copy: Path) -> None:
 
 
 def test_unknown_environment_is_a_usage_error(copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert synth(copy, "--env", "qa") == 2
-    assert capsys.readouterr().err.strip() == f"error: --env qa: not in {CATALOG} (known: dev, staging, prod)"
+    unknown = "no-such-environment"
+    assert unknown not in ENVIRONMENTS
+    assert synth(copy, "--env", unknown) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: --env {unknown}: not in {CATALOG} (known: {', '.join(ENVIRONMENTS)})")
 
 
 def test_failure_mid_synth_leaves_previous_output_intact(
     copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Fail after dev was built and while prod is being built: nothing of the old tree may change."""
+    """Fail after the other environments were built, while the last is built: nothing of the old tree may change."""
     (copy / "prod/services/billing-service/deployment-billing-service.yaml").write_text("old\n")
     before = read_tree(copy)
     real = k8s_charts.build_environment
 
     def failing(catalog, env):
-        if env.name == "prod":
+        if env.name == ENVIRONMENTS[-1]:
             raise RuntimeError("injected failure")
         return real(catalog, env)
 
