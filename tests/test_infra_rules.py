@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
+from catalog_params import ENVIRONMENTS
 
 from catalog import Catalog, CatalogError, load_catalog, naming, rules
 
@@ -109,7 +110,7 @@ NAME_ATTRIBUTES = {
 }
 
 
-@pytest.mark.parametrize("env_name", ["dev", "staging", "prod"])
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_rules_check_every_name_the_stacks_make(catalog: Catalog, infra, env_name: str) -> None:
     """A name the rules never derive could break an AWS rule unnoticed until synth raises InvalidName."""
     env = catalog.environments[env_name]

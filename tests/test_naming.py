@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from catalog_params import ENVIRONMENTS
 
 from catalog import Catalog, naming
 from catalog.naming import InvalidName, KubernetesObject
@@ -63,8 +64,8 @@ def test_rule_refuses(rule: naming.NameRule, name: str, expected: str) -> None:
 
 
 def test_a_derivation_refuses_instead_of_truncating(catalog: Catalog) -> None:
-    env = catalog.environments["prod"]
-    service = env.services["billing-service"]
+    env = next(iter(catalog.environments.values()))
+    service = next(iter(env.services.values()))
     long_name = service.model_copy(update={"name": "b" * naming.IAM_ROLE.max_length})
     with pytest.raises(InvalidName, match="IAM role name"):
         naming.service_role_name(env, long_name)
@@ -86,7 +87,7 @@ def _rendered(env_name: str, namespace: str, folder: Path) -> set[tuple[str, str
     return found
 
 
-@pytest.mark.parametrize("env_name", ["dev", "staging", "prod"])
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_service_objects_are_what_the_charts_render(catalog: Catalog, env_name: str) -> None:
     """catalog.rules checks naming.service_objects for clashes, so it must list every object a service has
     (the Secrets its ExternalSecrets and Certificate create are not in the output themselves)."""
@@ -99,18 +100,20 @@ def test_service_objects_are_what_the_charts_render(catalog: Catalog, env_name: 
         assert listed == rendered, service.name
 
 
-def test_namespace_objects_include_the_guard_rails(catalog: Catalog) -> None:
-    out = ROOT / "gitops_out" / "prod" / "cluster"
-    policies = {KubernetesObject(kind, name) for _, kind, name in _rendered("prod", "", out) if kind == "NetworkPolicy"}
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
+def test_namespace_objects_include_the_guard_rails(env_name: str) -> None:
+    rendered = _rendered(env_name, "", ROOT / "gitops_out" / env_name / "cluster")
+    policies = {KubernetesObject(kind, name) for _, kind, name in rendered if kind == "NetworkPolicy"}
     assert policies <= set(naming.NAMESPACE_OBJECTS)
 
 
-def test_argocd_names_are_the_rendered_ones() -> None:
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
+def test_argocd_names_are_the_rendered_ones(env_name: str) -> None:
     """catalog.rules refuses services named like these Applications: the list must be complete."""
     from k8s_charts.addons import ADDONS
 
     assert {name: addon.namespace for name, addon in ADDONS.items()} == naming.ADDON_NAMESPACES
-    apps = _rendered("prod", "", ROOT / "gitops_out" / "prod" / "apps")
+    apps = _rendered(env_name, "", ROOT / "gitops_out" / env_name / "apps")
     assert {name for _, kind, name in apps if kind == "Application"} == set(naming.ARGOCD_APPLICATIONS)
     projects = {name for _, kind, name in apps if kind == "AppProject"}
     assert naming.SYSTEM_PROJECT in projects
