@@ -7,8 +7,8 @@ In a temporary folder, removed afterwards:
 
 1. copy the checkout's files (`git ls-files`: tracked, or new and not ignored; as in the work tree)
    and link the shared folder beside the checkout (the CRD schemas), so the copy sits like a checkout;
-2. add environment `qa` (a copy of staging with its own account, VPC, domain, zone and cluster) and
-   service `ledger-export-service` (depends on audit-log-service, uses Postgres) to the copy's
+2. add environment `qa` (staging's block copied, with its own account, VPC, domain, zone and cluster)
+   and service `ledger-export-service` (depends on audit-log-service, uses Postgres) to the copy's
    platform.yaml, as a person would: one entry each, the rest of the file untouched;
 3. bring the committed outputs up to date, as the author of that change does: `main.py synth`
    (gitops_out/) and the Terraform snapshots (`pytest --snapshot-update`, which writes the new
@@ -22,8 +22,8 @@ In a temporary folder, removed afterwards:
 
 from __future__ import annotations
 
-import copy
 import ipaddress
+import json
 import os
 import re
 import shutil
@@ -80,15 +80,32 @@ def copy_checkout(target: Path) -> Path:
     return checkout
 
 
-def append_to_section(text: str, section: str, entry: dict) -> str:
-    """Add `entry` at the end of the top-level mapping `section`, leaving every other line as it is."""
-    lines = text.splitlines(keepends=True)
-    start = lines.index(f"{section}:\n")
-    end = next((i for i in range(start + 1, len(lines)) if re.match(r"[^\s#]", lines[i])), len(lines))
+def section_end(lines: list[str], start: int, indent: int) -> int:
+    """The index after the block that starts at `lines[start]` and holds the lines indented deeper than `indent`."""
+    end = next((i for i in range(start + 1, len(lines))
+                if re.match(rf" {{0,{indent}}}[^\s#]", lines[i])), len(lines))
     while lines[end - 1].strip() == "":
         end -= 1
-    block = yaml.safe_dump(entry, sort_keys=False, default_flow_style=None, width=100)
-    return "".join([*lines[:end], *(f"  {line}\n" for line in block.splitlines()), *lines[end:]])
+    return end
+
+
+def append_to_section(text: str, section: str, block: list[str]) -> str:
+    """Add `block` (lines) at the end of the top-level mapping `section`; every other line stays as it is."""
+    lines = text.splitlines(keepends=True)
+    end = section_end(lines, lines.index(f"{section}:\n"), 0)
+    return "".join([*lines[:end], *block, *lines[end:]])
+
+
+def copied_environment(text: str, changes: dict[str, str]) -> list[str]:
+    """The template environment's lines under the new name with `changes` applied, as a person copies a block."""
+    lines = text.splitlines(keepends=True)
+    start = lines.index(f"  {TEMPLATE_ENV}:\n", lines.index("environments:\n"))
+    block = [f"  {NEW_ENV}:\n", *lines[start + 1:section_end(lines, start, 2)]]
+    for key, value in changes.items():
+        (at,) = [i for i, line in enumerate(block) if line.startswith(f"    {key}:")]
+        comment = re.search(r"\s+#.*$", block[at])
+        block[at] = f"    {key}: {json.dumps(value)}{comment.group(0) if comment else ''}\n"
+    return block
 
 
 def grow(catalog: Path) -> None:
@@ -98,27 +115,28 @@ def grow(catalog: Path) -> None:
     environments, services = data["environments"], data["services"]
     if NEW_ENV in environments or NEW_SERVICE in services or TEMPLATE_ENV not in environments:
         raise Failed(f"needs a catalog with {TEMPLATE_ENV} and without {NEW_ENV} and {NEW_SERVICE}")
+    project = data["project"]["name"]
     used = [ipaddress.IPv4Network(env["vpc_cidr"]) for env in environments.values()]
     vpc = next(net for net in ipaddress.IPv4Network("10.0.0.0/8").subnets(new_prefix=16)
                if not any(net.overlaps(other) for other in used))
-    qa = copy.deepcopy(environments[TEMPLATE_ENV])
-    qa.update(
-        account_id=f"{max(int(env['account_id']) for env in environments.values()) + 1:012d}",
-        vpc_cidr=str(vpc),
-        cluster_name=f"{data['project']['name']}-{NEW_ENV}",
-        domain=f"{NEW_ENV}.{qa['domain'].split('.', 1)[1]}",
-        route53_zone_id=f"Z0{NEW_ENV.upper()}{data['project']['name'].upper()}00000001",
-    )
+    qa = copied_environment(text, {
+        "account_id": f"{max(int(env['account_id']) for env in environments.values()) + 1:012d}",
+        "vpc_cidr": str(vpc),
+        "cluster_name": f"{project}-{NEW_ENV}",
+        "domain": f"{NEW_ENV}.{environments[TEMPLATE_ENV]['domain'].split('.', 1)[1]}",
+        "route53_zone_id": f"Z0{NEW_ENV.upper()}{project.upper()}00000001",
+    })
     service = {
         "namespace": "services",
         "port": max(s["port"] for s in services.values()) + 1,
-        "image": f"{data['project']['name']}/{NEW_SERVICE}",
+        "image": f"{project}/{NEW_SERVICE}",
         "autoscaling": {"min": 2, "max": 6},
         "disruption_budget": {"min_available": 1},
         "depends_on": {"services": ["audit-log-service"], "postgres": True},
     }
-    text = append_to_section(text, "services", {NEW_SERVICE: service})
-    catalog.write_text(append_to_section(text, "environments", {NEW_ENV: qa}), encoding="utf-8")
+    entry = yaml.safe_dump({NEW_SERVICE: service}, sort_keys=False, default_flow_style=None, width=100)
+    text = append_to_section(text, "services", [f"  {line}\n" for line in entry.splitlines()])
+    catalog.write_text(append_to_section(text, "environments", qa), encoding="utf-8")
 
 
 def results(report: Path) -> dict[str, str]:
