@@ -13,8 +13,9 @@ In a temporary folder, removed afterwards:
 3. bring the committed outputs up to date, as the author of that change does: `main.py synth`
    (gitops_out/) and the Terraform snapshots (`pytest --snapshot-update`, which writes the new
    stacks' snapshots; see tests/test_infra_stacks.py);
-4. run `python -m pytest` in the copy with this interpreter; the copy's modules come first on
-   sys.path (checked), since the current folder precedes the editable install;
+4. run `python -m pytest` in the copy with this interpreter and PYTHONPATH naming the copy, so the
+   copy's packages come before this checkout's editable install, also in the processes the tests start
+   from private folders (checked first: a bare import from outside the copy finds the copy's modules);
 5. pass when the suite passes, every test that passed for staging passed for qa too (its stacks in
    the Terraform plan and snapshot tests included), and every test parametrized over all of the
    services passed for the new service too.
@@ -52,12 +53,15 @@ class Failed(Exception):
     """The proof failed; the message is the summary."""
 
 
-def run(command: list[str], cwd: Path, what: str, *, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+def run(command: list[str], checkout: Path, what: str, *, cwd: Path | None = None,
+        check: bool = True) -> subprocess.CompletedProcess[str]:
+    """`command` in the copy (or `cwd`); PYTHONPATH names the copy so that every Python process the tests
+    start, even from a private folder, imports the copy's packages, not this checkout's editable install."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(checkout)}
     checkov = ROOT / ".venv-checkov" / "bin" / "checkov"
     if checkov.is_file():  # the copy has no virtualenvs of its own
         env.setdefault("CHECKOV_BIN", str(checkov))
-    result = subprocess.run(command, cwd=cwd, env=env, text=True, capture_output=True, check=False)
+    result = subprocess.run(command, cwd=cwd or checkout, env=env, text=True, capture_output=True, check=False)
     if result.returncode != 0:
         print(result.stdout[-6000:], result.stderr[-3000:], sep="\n", file=sys.stderr)
         if check:
@@ -192,7 +196,7 @@ def prove(workdir: Path) -> str:
     python = sys.executable
     imported = run([python, "-c", "import catalog, k8s_charts, infra_stacks, main\n"
                     "print(catalog.__file__, k8s_charts.__file__, infra_stacks.__file__, main.__file__)"],
-                   checkout, "import check").stdout.split()
+                   checkout, "import check", cwd=workdir).stdout.split()  # outside the copy: PYTHONPATH alone
     if not all(Path(path).is_relative_to(checkout) for path in imported):
         raise Failed(f"the copy imports modules from elsewhere: {imported}")
     run([python, "main.py", "synth"], checkout, "synth of the grown catalog")
