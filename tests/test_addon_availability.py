@@ -5,16 +5,13 @@ every component."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from catalog_params import ENVIRONMENTS
 
-from catalog import load_catalog
 from k8s_charts.addons import ADDONS, base
 
-ROOT = Path(__file__).resolve().parent.parent
-ENVIRONMENTS = list(load_catalog(ROOT / "platform.yaml").environments)
 # Where the charts that moved are published now (ARCHITECTURE.md, "Chart sources"), and the old home
 # Grafana left them in (enterprise-only or deprecated there).
 GRAFANA_COMMUNITY = "https://grafana-community.github.io/helm-charts"

@@ -10,16 +10,16 @@ from typing import Any
 
 import pytest
 import yaml
+from catalog_params import ENVIRONMENTS
 from crd_validation import CRD_DIR
 
-from catalog import Catalog, load_catalog, naming
+from catalog import Catalog, naming
 from k8s_charts import bootstrap_path, bootstrap_values, build_environment, manifests_by_folder
 from k8s_charts.addons import ADDONS, argo_cd
 from output.render import render_documents, to_yaml
 from validation import CrdSchemas, validate_tree
 
 ROOT = Path(__file__).resolve().parent.parent
-ENVIRONMENTS = list(load_catalog(ROOT / "platform.yaml").environments)
 BOOTSTRAP = [addon for addon in ADDONS.values() if addon.bootstrap]
 
 

@@ -7,20 +7,17 @@ against the NginxProxy CRD its chart writes them into.
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from catalog_params import ENVIRONMENTS
 from crd_validation import CRD_DIR
 
-from catalog import Catalog, load_catalog, naming
+from catalog import Catalog, naming
 from k8s_charts.addons import ADDONS, aws_load_balancer_controller, gateway_api, nginx_gateway_fabric
 from k8s_charts.addons.base import Addon
 from validation.schemas import _strict
-
-ROOT = Path(__file__).resolve().parent.parent
-ENVS = tuple(load_catalog(ROOT / "platform.yaml").environments)
 
 
 def sources() -> str:
@@ -40,7 +37,7 @@ def test_pins_are_the_releases_whose_crds_we_validate_against(addon: Addon, repo
     assert f"{repository} {tag} " in sources(), f"{addon.name} {addon.version} is not the release in SOURCES.txt"
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_gateway_api_crds_come_from_the_standard_channel_at_the_tag(catalog: Catalog, env_name: str) -> None:
     source = gateway_api.ADDON.source(catalog.environments[env_name])
     assert source == {"repoURL": "https://github.com/kubernetes-sigs/gateway-api.git", "path": "config/crd/standard",
@@ -49,7 +46,7 @@ def test_gateway_api_crds_come_from_the_standard_channel_at_the_tag(catalog: Cat
     assert gateway_api.NAME in nginx_gateway_fabric.ADDON.depends_on
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_nginx_gateway_fabric_comes_from_its_oci_chart(catalog: Catalog, env_name: str) -> None:
     source = nginx_gateway_fabric.ADDON.source(catalog.environments[env_name])
     assert source["repoURL"] == "oci://ghcr.io/nginx/charts/nginx-gateway-fabric"
@@ -57,7 +54,7 @@ def test_nginx_gateway_fabric_comes_from_its_oci_chart(catalog: Catalog, env_nam
     assert "chart" not in source and source["helm"]["releaseName"] == nginx_gateway_fabric.NAME
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_the_data_plane_is_reached_only_through_the_alb(catalog: Catalog, env_name: str) -> None:
     env = catalog.environments[env_name]
     values = nginx_gateway_fabric.values(env)
@@ -79,7 +76,7 @@ def _proxy_spec_schema() -> dict[str, Any]:
     return _strict(copy.deepcopy(version["schema"]["openAPIV3Schema"]["properties"]["spec"]))
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_data_plane_settings_fit_the_nginxproxy_the_chart_writes_them_into(catalog: Catalog, env_name: str) -> None:
     """The chart copies nginx.config to NginxProxy.spec, nginx.pod/container/replicas to
     spec.kubernetes.deployment and nginx.service to spec.kubernetes.service (templates/nginxproxy.yaml)."""
@@ -93,7 +90,7 @@ def test_data_plane_settings_fit_the_nginxproxy_the_chart_writes_them_into(catal
     assert errors == []
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_the_load_balancer_controller_only_binds_targets(catalog: Catalog, env_name: str) -> None:
     env = catalog.environments[env_name]
     values = aws_load_balancer_controller.values(env)

@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 import yaml
+from catalog_params import ENVIRONMENTS
 from infra_support import resources
 
-from catalog import Catalog, load_catalog, naming
+from catalog import Catalog, naming
 
 ROOT = Path(__file__).resolve().parent.parent
-ENVS = tuple(load_catalog(ROOT / "platform.yaml").environments)
 
 
 def committed(env_name: str) -> dict[tuple[str, str, str], dict[str, Any]]:
@@ -49,7 +49,7 @@ def sides(infra, catalog: Catalog):
     return lambda env_name: (infra.json(naming.stack_name(catalog.environments[env_name])), committed(env_name))
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_the_waf_protects_the_alb_that_forwards_to_the_bound_target_group(sides, env_name: str) -> None:
     data, objects = sides(env_name)
     binding = one_of_kind(objects, "TargetGroupBinding")["spec"]
@@ -67,7 +67,7 @@ def test_the_waf_protects_the_alb_that_forwards_to_the_bound_target_group(sides,
     assert https["protocol"] == "HTTPS" and https["port"] == 443
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_the_target_group_reaches_the_gateways_https_listener(sides, env_name: str) -> None:
     data, objects = sides(env_name)
     binding = one_of_kind(objects, "TargetGroupBinding")
@@ -85,7 +85,7 @@ def test_the_target_group_reaches_the_gateways_https_listener(sides, env_name: s
     assert {group["port"], int(group["health_check"]["port"])} == opened
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_only_the_albs_subnets_are_trusted_and_admitted_by_nginx(sides, env_name: str) -> None:
     data, objects = sides(env_name)
     (lb,) = resources(data, "aws_lb").values()
@@ -98,7 +98,7 @@ def test_only_the_albs_subnets_are_trusted_and_admitted_by_nginx(sides, env_name
     assert sorted(address["value"] for address in trusted) == alb_cidrs
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_one_public_name_from_dns_to_route(sides, env_name: str) -> None:
     data, objects = sides(env_name)
     (alias,) = [record for record in resources(data, "aws_route53_record").values() if "alias" in record]
@@ -112,7 +112,7 @@ def test_one_public_name_from_dns_to_route(sides, env_name: str) -> None:
     assert one_of_kind(objects, "Certificate")["spec"]["dnsNames"] == [alias["name"]]
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_the_controller_finds_its_vpc_and_cluster_and_may_bind_the_group(sides, env_name: str) -> None:
     data, objects = sides(env_name)
     values = app_values(objects, "aws-load-balancer-controller")

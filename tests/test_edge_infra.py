@@ -7,17 +7,15 @@ Expectations come from the catalog and catalog.naming; tests/test_edge_cross_sid
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
+from catalog_params import ENVIRONMENTS
 from infra_support import resources
 
-from catalog import Catalog, load_catalog, naming
+from catalog import Catalog, naming
 from catalog.regions import ELB_LOG_DELIVERY_ACCOUNTS, ZONE_LETTERS
 
-ROOT = Path(__file__).resolve().parent.parent
-ENVS = tuple(load_catalog(ROOT / "platform.yaml").environments)
 CONTROLLER = "aws-load-balancer-controller"
 
 
@@ -35,7 +33,7 @@ def stack(infra, catalog: Catalog):
     return lambda env_name: infra.json(naming.stack_name(catalog.environments[env_name]))
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_the_waf_acl_is_associated_with_the_internet_facing_alb(stack, env, env_name: str) -> None:
     data, environment = stack(env_name), env(env_name)
     lb_key, lb = only(data, "aws_lb")
@@ -54,7 +52,7 @@ def test_the_waf_acl_is_associated_with_the_internet_facing_alb(stack, env, env_
     assert lb["enable_deletion_protection"] is environment.edge.deletion_protection
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_listeners_terminate_tls_with_the_acm_certificate_and_redirect_http(stack, env, env_name: str) -> None:
     data = stack(env_name)
     lb_key, _ = only(data, "aws_lb")
@@ -79,7 +77,7 @@ def test_listeners_terminate_tls_with_the_acm_certificate_and_redirect_http(stac
     assert cert["validation_method"] == "DNS"
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_dns_points_the_public_host_at_the_alb_and_validates_the_certificate(stack, env, env_name: str) -> None:
     data, environment = stack(env_name), env(env_name)
     lb_key, _ = only(data, "aws_lb")
@@ -98,7 +96,7 @@ def test_dns_points_the_public_host_at_the_alb_and_validates_the_certificate(sta
     assert validation["validation_record_fqdns"] == [ref("aws_route53_record", check_key, "fqdn")]
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_the_target_group_sends_https_to_data_plane_pods(stack, env, env_name: str) -> None:
     data = stack(env_name)
     vpc_key, _ = only(data, "aws_vpc")
@@ -111,7 +109,7 @@ def test_the_target_group_sends_https_to_data_plane_pods(stack, env, env_name: s
         "HTTP", str(naming.EDGE_HEALTH_PORT), naming.EDGE_HEALTH_PATH)
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_security_groups_open_only_the_data_plane_ports_between_alb_and_cluster(stack, env_name: str) -> None:
     data = stack(env_name)
     cluster_key, _ = only(data, "aws_eks_cluster")
@@ -130,7 +128,7 @@ def test_security_groups_open_only_the_data_plane_ports_between_alb_and_cluster(
         (cluster_sg, port, port) for port in ports}
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_access_logs_go_to_their_own_bucket_which_elb_may_write(stack, env, env_name: str) -> None:
     data, environment = stack(env_name), env(env_name)
     _, lb = only(data, "aws_lb")
@@ -154,7 +152,7 @@ def test_every_region_says_who_writes_load_balancer_logs() -> None:
                for account in ELB_LOG_DELIVERY_ACCOUNTS.values())
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_the_controller_may_only_bind_targets_of_its_group(stack, env, env_name: str) -> None:
     """The upstream policy lets the controller create and delete load balancers; this one cannot."""
     data, environment = stack(env_name), env(env_name)

@@ -3,22 +3,20 @@ binding and data plane NetworkPolicy, each strictly valid and wired to the other
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import cdk8s
 import pytest
+from catalog_params import ENVIRONMENTS
 from crd_validation import CRD_DIR, validate_builtin, validate_custom
 
-from catalog import Catalog, load_catalog, naming
+from catalog import Catalog, naming
 from k8s_charts.addons import nginx_gateway_fabric
 from k8s_charts.cluster_objects import PRODUCTION_ISSUER, ClusterObjectsChart
 from k8s_charts.edge import HSTS, HTTPS_REDIRECT_ROUTE
 from k8s_charts.namespaces import NamespacesChart
 from validation.schemas import is_builtin
 
-ROOT = Path(__file__).resolve().parent.parent
-ENVS = tuple(load_catalog(ROOT / "platform.yaml").environments)
 GATEWAY_API = "gateway.networking.k8s.io"
 Rendered = dict[tuple[str, str, str], dict[str, Any]]
 
@@ -47,13 +45,14 @@ def listener(objects: Rendered, name: str) -> dict[str, Any]:
     return found
 
 
-@pytest.mark.parametrize("env_name", ENVS)
-def test_every_edge_object_validates_strictly(rendered: dict[str, Rendered], env_name: str) -> None:
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
+def test_every_edge_object_validates_strictly(catalog: Catalog, rendered: dict[str, Rendered], env_name: str) -> None:
     if not CRD_DIR.is_dir():
         pytest.skip(f"no CRD folder at {CRD_DIR}")
+    version = catalog.environments[env_name].kubernetes_version
     kinds = set()
     for (kind, namespace, name), obj in rendered[env_name].items():
-        errors = validate_builtin(obj) if is_builtin(obj["apiVersion"]) else validate_custom(obj)
+        errors = validate_builtin(obj, version) if is_builtin(obj["apiVersion"]) else validate_custom(obj)
         assert errors == [], (kind, namespace, name)
         kinds.add(kind)
     assert {"Gateway", "HTTPRoute", "RateLimitPolicy", "ClientSettingsPolicy", "TargetGroupBinding",
@@ -63,13 +62,13 @@ def test_every_edge_object_validates_strictly(rendered: dict[str, Rendered], env
 def test_strict_validation_catches_a_misspelt_policy_field(rendered: dict[str, Rendered], catalog: Catalog) -> None:
     if not CRD_DIR.is_dir():
         pytest.skip(f"no CRD folder at {CRD_DIR}")
-    service = public(catalog, ENVS[0])
-    policy = rendered[ENVS[0]]["RateLimitPolicy", service.namespace, service.name]
+    service = public(catalog, ENVIRONMENTS[0])
+    policy = rendered[ENVIRONMENTS[0]]["RateLimitPolicy", service.namespace, service.name]
     broken = {**policy, "spec": {**policy["spec"], "ratelimit": policy["spec"]["rateLimit"]}}
     assert any("ratelimit" in error for error in validate_custom(broken))
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_the_gateway_terminates_tls_with_a_certificate_from_cert_manager(catalog: Catalog, rendered,
                                                                          env_name: str) -> None:
     objects, env = rendered[env_name], catalog.environments[env_name]
@@ -90,7 +89,7 @@ def test_the_gateway_terminates_tls_with_a_certificate_from_cert_manager(catalog
     assert https["allowedRoutes"]["namespaces"] == {"from": "Selector", "selector": {"matchLabels": routes_from}}
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_plain_http_is_redirected_to_https(rendered, env_name: str) -> None:
     objects = rendered[env_name]
     http = listener(objects, "http")
@@ -103,7 +102,7 @@ def test_plain_http_is_redirected_to_https(rendered, env_name: str) -> None:
     assert rule == {"filters": [{"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": 301}}]}
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_the_public_route_sends_hsts_and_reaches_the_public_service(catalog: Catalog, rendered,
                                                                     env_name: str) -> None:
     service, env = public(catalog, env_name), catalog.environments[env_name]
@@ -118,7 +117,7 @@ def test_the_public_route_sends_hsts_and_reaches_the_public_service(catalog: Cat
     assert HSTS.startswith("max-age=31536000")
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_nginx_limits_each_client_and_the_body_size(catalog: Catalog, rendered, env_name: str) -> None:
     """The CRDs' CEL rules (which the schema check does not run) want the targets in gateway.networking.k8s.io."""
     service = public(catalog, env_name)
@@ -134,7 +133,7 @@ def test_nginx_limits_each_client_and_the_body_size(catalog: Catalog, rendered, 
     assert body == {"targetRef": target, "body": {"maxSize": "1m"}}
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_the_data_plane_is_bound_into_the_albs_target_group(catalog: Catalog, rendered, env_name: str) -> None:
     env = catalog.environments[env_name]
     data_plane = naming.data_plane_name(naming.EDGE_GATEWAY, naming.EDGE_GATEWAY_CLASS)
@@ -143,7 +142,7 @@ def test_the_data_plane_is_bound_into_the_albs_target_group(catalog: Catalog, re
                        "serviceRef": {"name": data_plane, "port": listener(rendered[env_name], "https")["port"]}}
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_only_the_albs_subnets_and_prometheus_reach_the_data_plane(catalog: Catalog, rendered, env_name: str) -> None:
     env = catalog.environments[env_name]
     policy = rendered[env_name]["NetworkPolicy", naming.EDGE_NAMESPACE, naming.EDGE_INGRESS_POLICY]["spec"]
@@ -156,7 +155,7 @@ def test_only_the_albs_subnets_and_prometheus_reach_the_data_plane(catalog: Cata
     assert [port["port"] for port in prometheus["ports"]] == [nginx_gateway_fabric.METRICS_PORT]
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_data_plane_disruption_budget_only_with_spare_pods(catalog: Catalog, rendered, env_name: str) -> None:
     env = catalog.environments[env_name]
     data_plane = naming.data_plane_name(naming.EDGE_GATEWAY, naming.EDGE_GATEWAY_CLASS)
@@ -167,7 +166,7 @@ def test_data_plane_disruption_budget_only_with_spare_pods(catalog: Catalog, ren
             "matchLabels": nginx_gateway_fabric.data_plane_labels(naming.EDGE_GATEWAY)}}
 
 
-@pytest.mark.parametrize("env_name", ENVS)
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_the_edge_namespace_is_restricted_and_asks_for_alb_readiness_gates(catalog: Catalog, env_name: str) -> None:
     chart = NamespacesChart(cdk8s.Testing.app(), "namespaces", catalog=catalog, env=catalog.environments[env_name])
     (namespace,) = [o for o in cdk8s.Testing.synth(chart)
