@@ -217,9 +217,13 @@ class Edge(Model):
 
 
 class NodeGroups(Model):
+    """`pci`: on-demand nodes dedicated to the cardholder-data environment, required when a service is
+    `pci_scope` (see catalog.rules.services.pci_scope)."""
+
     general: NodeGroup
     spot: NodeGroup
     gpu: NodeGroup
+    pci: NodeGroup | None = None
 
 
 class Environment(Model):

@@ -26,7 +26,8 @@ __all__ = ["EnvironmentStack", "node_pools"]
 
 
 def node_pools(env: Environment) -> dict[str, NodePool]:
-    """The three pools every cluster has; only their sizes and instance types vary per environment."""
+    """The pools of a cluster: general, spot and GPU everywhere, the tainted on-demand PCI pool where the
+    catalog asks for one; only sizes and instance types vary per environment."""
     groups = env.node_groups
     gpu_taint = naming.GPU_TAINT
 
@@ -34,12 +35,16 @@ def node_pools(env: Environment) -> dict[str, NodePool]:
         return NodePool(instance_types=group.instance_types, min_size=group.min, max_size=group.max,
                         desired_size=group.desired, **kwargs)
 
-    return {
+    pools = {
         "general": sized(groups.general, labels={naming.NODE_POOL_LABEL: "general"}),
         "spot": sized(groups.spot, capacity_type="SPOT", labels={naming.NODE_POOL_LABEL: "spot"}),
         naming.GPU_NODE_POOL: sized(groups.gpu, ami_type="AL2023_x86_64_NVIDIA", disk_gb=100,
                                     labels={naming.NODE_POOL_LABEL: naming.GPU_NODE_POOL}, taints=[gpu_taint]),
     }
+    if groups.pci:
+        pools[naming.PCI_NODE_POOL] = sized(groups.pci, labels={naming.NODE_POOL_LABEL: naming.PCI_NODE_POOL},
+                                            taints=[naming.PCI_TAINT])
+    return pools
 
 
 class EnvironmentStack(TerraformStack):

@@ -15,9 +15,9 @@ from constructs import Construct
 from catalog import Catalog, Environment, Service
 from catalog.models import Namespace
 from k8s_charts.addons.aws_load_balancer_controller import NAMESPACE_LABELS
+from k8s_charts.footprint import ZERO, peak_pods, service_workloads
 from k8s_charts.manifest import FolderChart, emit, standard_labels
 from k8s_charts.network_policy import allow_dns_egress, allow_istiod_egress, default_deny
-from k8s_charts.service import PodFootprint, peak_pods, pod_footprint
 
 __all__ = ["NamespacesChart"]
 
@@ -75,14 +75,13 @@ class NamespacesChart(FolderChart):
         }
 
     def _quota(self, namespace: str, services: list[Service], labels: dict[str, str]) -> dict[str, Any]:
-        """Room for every service at its autoscaling maximum plus a rollout's surge, and no more."""
-        total = PodFootprint(0, 0, 0, 0, 0)
-        pods = 0
+        """Room for every workload here (services and their egress proxies) at its autoscaling maximum plus a
+        rollout's surge, and no more."""
+        total, pods = ZERO, 0
         for service in services:
-            count = peak_pods(service)
-            footprint = pod_footprint(service, sidecar=self.env.istio_injection)
-            total = PodFootprint(*(sum_ + count * part for sum_, part in zip(total, footprint, strict=True)))
-            pods += count
+            for workload in service_workloads(service, sidecar=self.env.istio_injection):
+                count = peak_pods(workload.max_replicas)
+                total, pods = total.plus(workload.pod.times(count)), pods + count
         return {
             "apiVersion": "v1",
             "kind": "ResourceQuota",

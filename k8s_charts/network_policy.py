@@ -120,12 +120,13 @@ def service_ingress(*, service: Service, callers: list[Service], selector: dict[
 
 
 def service_egress(*, service: Service, dependencies: list[Service], data_subnets: tuple[str, ...],
-                   internet_hosts: tuple[str, ...], selector: dict[str, str],
-                   labels: dict[str, str]) -> dict[str, Any]:
+                   internet_hosts: tuple[str, ...], selector: dict[str, str], labels: dict[str, str],
+                   proxy: tuple[Peer, int] | None = None) -> dict[str, Any]:
     """Where `service` may connect: its dependencies, its data stores, named internet hosts, and Tempo.
 
-    NetworkPolicy cannot match host names, so internet egress is TCP 443 to public address space;
-    the annotation records which hosts that rule exists for.
+    NetworkPolicy cannot match host names, so internet egress is TCP 443 to public address space,
+    or, with `proxy` (its pods and port), only to the proxy that enforces the names; the annotation
+    records which hosts the rule exists for.
     """
     rules = [{"to": [_service_peer(target)], "ports": _tcp(target.port)} for target in dependencies]
     data_stores = [port for port, wanted in ((naming.POSTGRES_PORT, service.depends_on.postgres),
@@ -133,7 +134,10 @@ def service_egress(*, service: Service, dependencies: list[Service], data_subnet
     if data_stores:
         rules.append({"to": [{"ipBlock": {"cidr": cidr}} for cidr in data_subnets],
                       "ports": _tcp(*data_stores)})
-    if internet_hosts:
+    if internet_hosts and proxy:
+        peer, port = proxy
+        rules.append({"to": [peer], "ports": _tcp(port)})
+    elif internet_hosts:
         rules.append({"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": list(NON_INTERNET_RANGES)}}],
                       "ports": _tcp(443)})
     rules.append({"to": [pod_peer(*TEMPO)], "ports": _tcp(TEMPO_OTLP_GRPC_PORT)})

@@ -9,66 +9,30 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
-from typing import Any, NamedTuple
+from typing import Any
 
 from catalog import Catalog, Environment, Service, naming
+from k8s_charts import egress_proxy
+from k8s_charts.footprint import ISTIO_PROXY, ROLLOUT_SURGE_PERCENT
 from k8s_charts.manifest import ChartPart, FolderChart, emit, selector_labels, standard_labels
 from k8s_charts.network_policy import (
     OBSERVABILITY_NAMESPACE,
     TEMPO_OTLP_GRPC_PORT,
+    pod_peer,
     service_egress,
     service_ingress,
 )
+from k8s_charts.scheduling import PCI_SCOPE_LABEL, pod_scheduling
 
-__all__ = [
-    "ISTIO_PROXY",
-    "ROLLOUT_SURGE_PERCENT",
-    "RUN_AS",
-    "PodFootprint",
-    "ServiceWorkload",
-    "env_var",
-    "peak_pods",
-    "pod_footprint",
-]
+__all__ = ["RUN_AS", "ServiceWorkload", "env_var"]
 
 COMPONENT = "server"
 CONTAINER = "app"
 PORT_NAME = "http"
 RUN_AS = 10001
-# Rolling updates add pods before removing any, so a rollout never drops capacity.
-ROLLOUT_SURGE_PERCENT = 25
 SCALE_DOWN_STABILIZATION_SECONDS = 300
 TERMINATION_GRACE_SECONDS = 30
 TEMPO_ENDPOINT = f"http://tempo.{OBSERVABILITY_NAMESPACE}.svc.cluster.local:{TEMPO_OTLP_GRPC_PORT}"
-
-
-class PodFootprint(NamedTuple):
-    """What one pod asks of the scheduler and the namespace quota (CPU in millicores, memory in bytes)."""
-
-    requests_cpu: int
-    requests_memory: int
-    limits_cpu: int
-    limits_memory: int
-    gpus: int
-
-
-# Resources pinned on the injected Istio sidecar (via pod annotations) so the namespace quota can
-# count them; without the pin the sidecar takes the mesh-wide defaults the quota cannot see.
-ISTIO_PROXY = PodFootprint(requests_cpu=100, requests_memory=128 * 1024**2,
-                           limits_cpu=500, limits_memory=256 * 1024**2, gpus=0)
-
-
-def peak_pods(service: Service) -> int:
-    """Pods at the autoscaling maximum during a rollout (Kubernetes rounds a percentage surge up)."""
-    return service.autoscaling.max + math.ceil(service.autoscaling.max * ROLLOUT_SURGE_PERCENT / 100)
-
-
-def pod_footprint(service: Service, *, sidecar: bool) -> PodFootprint:
-    requests, limits = service.resources.requests, service.resources.limits
-    app = PodFootprint(requests.cpu_millis, requests.memory_bytes, limits.cpu_millis, limits.memory_bytes,
-                       service.gpu.count if service.gpu.enabled else 0)
-    return PodFootprint(*(a + b for a, b in zip(app, ISTIO_PROXY, strict=True))) if sidecar else app
 
 
 def env_var(name: str) -> str:
@@ -78,15 +42,6 @@ def env_var(name: str) -> str:
 
 def _service_url(service: Service) -> str:
     return f"http://{service.name}.{service.namespace}.svc.cluster.local:{service.port}"
-
-
-def _aws_endpoints(env: Environment, service: Service) -> tuple[str, ...]:
-    """AWS APIs a service with IRSA access calls: STS to exchange the token, then each declared API."""
-    if not service.aws_access:
-        return ()
-    apis = {"bedrock": "bedrock-runtime", "kms": "kms"}
-    return (f"sts.{env.region}.amazonaws.com",
-            *(f"{apis[access]}.{env.region}.amazonaws.com" for access in service.aws_access))
 
 
 class ServiceWorkload(ChartPart):
@@ -111,7 +66,10 @@ class ServiceWorkload(ChartPart):
             ("postgres", service.depends_on.postgres),
             ("redis", service.depends_on.redis),
         ) if wanted]
+        self.proxy = egress_proxy.proxy_workload(service)
         self.config = self._config_data()
+        proxy = (pod_peer(service.namespace, selector_labels(self.proxy.name)), egress_proxy.PROXY_PORT) \
+            if self.proxy else None
 
         for construct, manifest in (
             ("service-account", self._service_account()),
@@ -124,10 +82,12 @@ class ServiceWorkload(ChartPart):
                                                labels=self.labels)),
             ("egress-policy", service_egress(
                 service=service, dependencies=self.dependencies, data_subnets=naming.subnet_plan(env).data,
-                internet_hosts=(*service.depends_on.external, *_aws_endpoints(env, service)),
-                selector=self.selector, labels=self.labels)),
+                internet_hosts=egress_proxy.allowed_hosts(env, service), selector=self.selector,
+                labels=self.labels, proxy=proxy)),
         ):
             emit(self, construct, manifest)
+        if self.proxy:
+            egress_proxy.EgressProxy(self, "egress-proxy", env=env, service=service)
 
     def _metadata(self, name: str | None = None, **extra: Any) -> dict[str, Any]:
         return {"name": name or self.service.name, "namespace": self.service.namespace,
@@ -149,6 +109,8 @@ class ServiceWorkload(ChartPart):
                                          f"service.namespace={service.namespace}"),
             **{f"{env_var(dep.name)}_URL": _service_url(dep) for dep in self.dependencies},
         }
+        if self.proxy:  # the only way out; in-cluster and AWS-internal names stay direct
+            data |= {"HTTPS_PROXY": egress_proxy.proxy_url(service), "NO_PROXY": ".svc,.cluster.local,169.254.169.254"}
         return dict(sorted(data.items()))
 
     def _service_account(self) -> dict[str, Any]:
@@ -164,6 +126,9 @@ class ServiceWorkload(ChartPart):
     def _config_map(self) -> dict[str, Any]:
         return {"apiVersion": "v1", "kind": "ConfigMap",
                 "metadata": self._metadata(naming.config_map_name(self.service)), "data": self.config}
+
+    def _pod_labels(self) -> dict[str, str]:
+        return self.labels | ({PCI_SCOPE_LABEL: "true"} if self.service.pci_scope else {})
 
     def _pod_annotations(self) -> dict[str, str]:
         """A config checksum rolls the pods when the ConfigMap changes; sidecar pins match the quota."""
@@ -214,23 +179,6 @@ class ServiceWorkload(ChartPart):
             "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
         }
 
-    def _scheduling(self) -> dict[str, Any]:
-        """Spread over zones and nodes; GPU services go to the tainted GPU pool, others never do.
-
-        Zone spread is ScheduleAnyway: with DoNotSchedule, pods evicted by a zone outage could not
-        be replaced in the surviving zones without breaking the skew.
-        """
-        spread = [{"maxSkew": 1, "topologyKey": key, "whenUnsatisfiable": "ScheduleAnyway",
-                   "labelSelector": {"matchLabels": self.selector}}
-                  for key in ("topology.kubernetes.io/zone", "kubernetes.io/hostname")]
-        scheduling: dict[str, Any] = {"topologySpreadConstraints": spread}
-        if self.service.gpu.enabled:
-            taint = naming.GPU_TAINT
-            scheduling["nodeSelector"] = {naming.NODE_POOL_LABEL: naming.GPU_NODE_POOL}
-            scheduling["tolerations"] = [{"key": taint.key, "operator": "Equal", "value": taint.value,
-                                          "effect": taint.effect}]
-        return scheduling
-
     def _deployment(self) -> dict[str, Any]:
         return {
             "apiVersion": "apps/v1",
@@ -242,7 +190,7 @@ class ServiceWorkload(ChartPart):
                 "strategy": {"type": "RollingUpdate",
                              "rollingUpdate": {"maxUnavailable": 0, "maxSurge": f"{ROLLOUT_SURGE_PERCENT}%"}},
                 "template": {
-                    "metadata": {"labels": self.labels, "annotations": self._pod_annotations()},
+                    "metadata": {"labels": self._pod_labels(), "annotations": self._pod_annotations()},
                     "spec": {
                         "serviceAccountName": self.service.name,
                         "automountServiceAccountToken": False,
@@ -257,7 +205,7 @@ class ServiceWorkload(ChartPart):
                         },
                         "containers": [self._container()],
                         "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}],
-                        **self._scheduling(),
+                        **pod_scheduling(self.service, self.selector),
                     },
                 },
             },

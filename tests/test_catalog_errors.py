@@ -442,9 +442,9 @@ def _megabyte_of(item: str, prefix: str = "", suffix: str = "") -> str:
 
 
 def _inflated(old: str, item: str, prefix: str, suffix: str) -> str:
-    """The real catalog with `old` replaced by `item` repeated to fill the file up to MAX_BYTES."""
+    """The real catalog with the first `old` replaced by `item` repeated to fill the file up to MAX_BYTES."""
     room = MAX_BYTES - len(GOOD) + len(old) - len(prefix) - len(suffix)
-    return GOOD.replace(old, prefix + item * (room // len(item)) + suffix)
+    return GOOD.replace(old, prefix + item * (room // len(item)) + suffix, 1)
 
 
 BOUNDED = {

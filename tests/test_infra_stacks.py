@@ -272,10 +272,15 @@ def test_a_public_endpoint_is_limited_to_the_catalog_cidrs(catalog: Catalog, inf
     assert vpc["public_access_cidrs"] == ["198.51.100.0/24"]
 
 
+def pools(environment) -> set[str]:
+    """The node groups the catalog declares: general, spot and GPU always, the PCI pool where it is set."""
+    return {name for name, group in environment.node_groups if group is not None}
+
+
 @pytest.mark.parametrize("env_name", ENVIRONMENTS)
-def test_launch_templates_require_imdsv2_and_encrypt_volumes(stack, env_name: str) -> None:
+def test_launch_templates_require_imdsv2_and_encrypt_volumes(stack, env, env_name: str) -> None:
     templates = resources(stack(env_name), "aws_launch_template")
-    assert len(templates) == 3
+    assert len(templates) == len(pools(env(env_name)))
     for template in templates.values():
         metadata = template["metadata_options"]
         assert metadata["http_tokens"] == "required"
@@ -287,7 +292,7 @@ def test_launch_templates_require_imdsv2_and_encrypt_volumes(stack, env_name: st
 @pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_node_groups(stack, env, env_name: str) -> None:
     groups = {g["node_group_name"]: g for g in resources(stack(env_name), "aws_eks_node_group").values()}
-    assert set(groups) == {"general", "spot", "gpu"}
+    assert set(groups) == pools(env(env_name))
     catalog_groups = env(env_name).node_groups
     for name, group in groups.items():
         sizes = getattr(catalog_groups, name)

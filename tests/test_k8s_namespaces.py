@@ -18,8 +18,9 @@ from crd_validation import validate_builtin
 
 from catalog import Catalog, Environment, Service
 from catalog.models import Gpu
+from k8s_charts import egress_proxy
+from k8s_charts.footprint import ISTIO_PROXY, ROLLOUT_SURGE_PERCENT, PodFootprint
 from k8s_charts.namespaces import NamespacesChart
-from k8s_charts.service import ISTIO_PROXY, ROLLOUT_SURGE_PERCENT, PodFootprint
 
 Rendered = dict[tuple[str, str, str], dict[str, Any]]
 
@@ -40,20 +41,33 @@ def mebibytes(size: int) -> int:
     return math.ceil(size / 1024**2)
 
 
+def deployments(services: list[Service]) -> list[tuple[int, PodFootprint]]:
+    """(autoscaling maximum, pod) of each Deployment: every service's, and the egress proxy of each PCI-scoped
+    service that reaches the internet (k8s_charts.egress_proxy)."""
+    found = []
+    for s in services:
+        requests, limits = s.resources.requests, s.resources.limits
+        found.append((s.autoscaling.max, PodFootprint(requests.cpu_millis, requests.memory_bytes, limits.cpu_millis,
+                                                      limits.memory_bytes, s.gpu.count if s.gpu.enabled else 0)))
+        if s.pci_scope and s.depends_on.external:
+            found.append((egress_proxy.REPLICAS[1], egress_proxy.FOOTPRINT))
+    return found
+
+
 def expected_quota(services: list[Service], proxy: PodFootprint) -> dict[str, str]:
-    """Room for each service at its autoscaling maximum plus a rollout's surge (rounded up), each pod at its
-    catalog resources plus `proxy`, the sidecar's."""
-    def total(per_pod: Callable[[Service], int]) -> int:
-        return sum((s.autoscaling.max + math.ceil(s.autoscaling.max * ROLLOUT_SURGE_PERCENT / 100)) * per_pod(s)
-                   for s in services)
+    """Room for each Deployment at its autoscaling maximum plus a rollout's surge (rounded up), each pod at
+    its resources plus `proxy`, the sidecar's."""
+    def total(per_pod: Callable[[PodFootprint], int]) -> int:
+        return sum((peak + math.ceil(peak * ROLLOUT_SURGE_PERCENT / 100)) * per_pod(pod)
+                   for peak, pod in deployments(services))
 
     return {
-        "pods": str(total(lambda s: 1)),
-        "requests.cpu": f"{total(lambda s: s.resources.requests.cpu_millis + proxy.requests_cpu)}m",
-        "requests.memory": f"{mebibytes(total(lambda s: s.resources.requests.memory_bytes + proxy.requests_memory))}Mi",
-        "limits.cpu": f"{total(lambda s: s.resources.limits.cpu_millis + proxy.limits_cpu)}m",
-        "limits.memory": f"{mebibytes(total(lambda s: s.resources.limits.memory_bytes + proxy.limits_memory))}Mi",
-        "requests.nvidia.com/gpu": str(total(lambda s: s.gpu.count if s.gpu.enabled else 0)),
+        "pods": str(total(lambda pod: 1)),
+        "requests.cpu": f"{total(lambda pod: pod.requests_cpu + proxy.requests_cpu)}m",
+        "requests.memory": f"{mebibytes(total(lambda pod: pod.requests_memory + proxy.requests_memory))}Mi",
+        "limits.cpu": f"{total(lambda pod: pod.limits_cpu + proxy.limits_cpu)}m",
+        "limits.memory": f"{mebibytes(total(lambda pod: pod.limits_memory + proxy.limits_memory))}Mi",
+        "requests.nvidia.com/gpu": str(total(lambda pod: pod.gpus)),
     }
 
 

@@ -17,6 +17,7 @@ from crd_validation import validate_builtin
 
 from catalog import Catalog, Environment, Service, naming
 from catalog.models import Gpu
+from k8s_charts import egress_proxy
 from k8s_charts.manifest import FolderChart
 from k8s_charts.service import ServiceWorkload
 
@@ -68,11 +69,21 @@ def gpu_knobs(objects: Rendered, name: str) -> tuple[Any, Any, Any]:
 
 
 def expected_gpu_knobs(service: Service) -> tuple[Any, Any, Any]:
+    """GPU services on the tainted GPU pool; PCI-scoped ones on the tainted PCI pool (tests/test_pci_scope.py)."""
+    if service.pci_scope:
+        taint = naming.PCI_TAINT
+        return ({naming.NODE_POOL_LABEL: naming.PCI_NODE_POOL},
+                [{"key": taint.key, "operator": "Equal", "value": taint.value, "effect": taint.effect}], None)
     if not service.gpu.enabled:
         return None, None, None
     return ({"payledger.io/node-pool": "gpu"},
             [{"key": "nvidia.com/gpu", "operator": "Equal", "value": "true", "effect": "NoSchedule"}],
             str(service.gpu.count))
+
+
+def proxied(service: Service) -> bool:
+    """Whether the service's internet egress goes through its own egress proxy (k8s_charts.egress_proxy)."""
+    return service.pci_scope and bool(service.depends_on.external)
 
 
 # --- the brief ----------------------------------------------------------------------------------
@@ -120,7 +131,8 @@ def test_other_environments_scale_no_higher_than_production(catalog: Catalog, en
 def test_every_object_validates_strictly(catalog: Catalog, rendered, env_name: str) -> None:
     """Strict schemas reject unknown fields; an API the version does not serve (removed) is an error too."""
     objects = [obj for service in rendered[env_name].values() for obj in service.values()]
-    assert len(objects) == 8 * len(rendered[env_name])
+    services = catalog.environments[env_name].services.values()
+    assert len(objects) == 8 * len(rendered[env_name]) + 8 * sum(proxied(service) for service in services)
     version = catalog.environments[env_name].kubernetes_version
     for obj in objects:
         assert validate_builtin(obj, version) == [], (obj["kind"], obj["metadata"]["name"])
@@ -137,7 +149,8 @@ def test_strict_validation_can_fail(catalog: Catalog, rendered) -> None:
 @pytest.mark.parametrize(("env_name", "name"), ENV_SERVICES)
 def test_every_object_is_named_labelled_and_namespaced(catalog: Catalog, rendered, env, env_name: str,
                                                        name: str) -> None:
-    objects = rendered[env_name][name]
+    objects = {key: obj for key, obj in rendered[env_name][name].items()
+               if obj["metadata"]["labels"]["app.kubernetes.io/name"] == name}  # the proxy's are its own
     assert sorted(kind for kind, _ in objects) == sorted([
         "ServiceAccount", "ConfigMap", "Deployment", "Service", "HorizontalPodAutoscaler",
         "PodDisruptionBudget", "NetworkPolicy", "NetworkPolicy"])
@@ -327,9 +340,12 @@ def test_egress_reaches_declared_dependencies_and_tempo(rendered, env, env_name:
     environment = env(env_name)
     rules = rendered[env_name][name]["NetworkPolicy", f"{name}-egress"]["spec"]["egress"]
     flows = [(peer, rule_ports(rule)) for rule in rules for peer in peers(rule, "to")]
-    dependencies = [environment.services[dependency] for dependency in environment.services[name].depends_on.services]
+    service = environment.services[name]
+    dependencies = [environment.services[dependency] for dependency in service.depends_on.services]
+    proxy = [((service.namespace, naming.egress_proxy_name(service)), [egress_proxy.PROXY_PORT])] if proxied(service) \
+        else []
     assert sorted(flows) == sorted([*(((d.namespace, d.name), [d.port]) for d in dependencies),
-                                    (("observability", "tempo"), [4317])])
+                                    (("observability", "tempo"), [4317]), *proxy])
 
 
 @pytest.mark.parametrize(("env_name", "name"), ENV_SERVICES)
@@ -361,7 +377,7 @@ def test_internet_egress_is_https_to_public_space_for_declared_hosts(rendered, e
     internet = [rule for rule in policy["spec"]["egress"]
                 if any(peer.get("ipBlock", {}).get("cidr") == "0.0.0.0/0" for peer in rule["to"])]
     assert policy["metadata"].get("annotations", {}).get("payledger.io/egress-hosts") == (",".join(hosts) or None)
-    if not hosts:
+    if not hosts or proxied(service):  # a proxied service's only way out is its proxy
         assert internet == []
         return
     (rule,) = internet

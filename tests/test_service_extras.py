@@ -55,7 +55,7 @@ def test_every_object_validates_strictly(catalog: Catalog, rendered: dict[tuple[
 @pytest.mark.parametrize(("env_name", "name"), ENV_SERVICES)
 def test_every_secret_the_deployment_reads_is_materialised(rendered, env_name: str, name: str) -> None:
     objects = rendered[(env_name, name)]
-    (deployment,) = of_kind(objects, "Deployment").values()
+    (deployment,) = [d for d in of_kind(objects, "Deployment").values() if d["metadata"]["name"] == name]
     (container,) = deployment["spec"]["template"]["spec"]["containers"]
     consumed = {ref["secretRef"]["name"] for ref in container["envFrom"] if "secretRef" in ref}
     produced = {es["spec"]["target"]["name"] for es in of_kind(objects, "ExternalSecret").values()}

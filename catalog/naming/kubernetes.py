@@ -17,6 +17,7 @@ __all__ = [
     "config_map_name",
     "dashboard_name",
     "dashboard_uid",
+    "egress_proxy_name",
     "kubernetes_secret_name",
     "network_policy_name",
     "service_objects",
@@ -49,6 +50,12 @@ NAMESPACE_OBJECTS = (
 def kubernetes_secret_name(service: Service, source: str) -> str:
     """A Secret of a service, written by an ExternalSecret (source: app, postgres, redis)."""
     return f"{service.name}-{source}"
+
+
+@derives(KUBERNETES_SERVICE)
+def egress_proxy_name(service: Service) -> str:
+    """A PCI-scoped service's egress proxy: its Deployment, Service, ConfigMap and ServiceAccount."""
+    return f"{service.name}-egress-proxy"
 
 
 @derives(KUBERNETES_NAME)
@@ -94,6 +101,10 @@ def service_objects(service: Service) -> tuple[KubernetesObject, ...]:
     for source in secrets:
         secret = kubernetes_secret_name(service, source)
         objects += [KubernetesObject("ExternalSecret", secret), KubernetesObject("Secret", secret)]
+    if service.pci_scope and service.depends_on.external:
+        proxy = egress_proxy_name(service)
+        objects += [KubernetesObject(kind, proxy) for kind in (*named_after[:5], "ConfigMap")]
+        objects += [KubernetesObject("NetworkPolicy", f"{proxy}-{direction}") for direction in ("ingress", "egress")]
     if service.public:
         objects += [KubernetesObject(kind, workload) for kind in EDGE_OBJECT_KINDS]
     return tuple(objects)

@@ -22,6 +22,8 @@ __all__ = [
     "GPU_NODE_POOL",
     "GPU_TAINT",
     "NODE_POOL_LABEL",
+    "PCI_NODE_POOL",
+    "PCI_TAINT",
     "POSTGRES_PORT",
     "REDIS_PORT",
     "RESERVED_NAMESPACES",
@@ -102,6 +104,9 @@ NODE_POOL_LABEL = "payledger.io/node-pool"
 GPU_NODE_POOL = "gpu"
 # Keeps everything but GPU workloads off the expensive GPU nodes.
 GPU_TAINT = Taint("nvidia.com/gpu", "true", "NoSchedule")
+# Nodes of the cardholder-data environment: only PCI-scoped pods tolerate them, and they select them.
+PCI_NODE_POOL = "pci"
+PCI_TAINT = Taint("payledger.io/cardholder-data", "true", "NoSchedule")
 
 
 class SubnetPlan(NamedTuple):

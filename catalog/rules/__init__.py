@@ -20,6 +20,7 @@ def check(catalog: Catalog) -> list[Finding]:
     for env in catalog.environments.values():
         findings += services.services(catalog, env)
         findings += services.public_service(env)
+        findings += services.pci_scope(env)
         findings += network.zones(env)
         findings += network.subnets(env)
         findings += network.vpc(env)

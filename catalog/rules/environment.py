@@ -81,8 +81,8 @@ def node_pools(env: Environment) -> Iterator[Finding]:
     if groups.spot.max > 0 and len(set(groups.spot.instance_types)) < 2:
         yield Finding((*at, "node_groups", "spot", "instance_types"),
                       "spot capacity needs at least two instance types to survive interruptions")
-    for pool in ("general", "spot"):
-        for index, kind in enumerate(getattr(groups, pool).instance_types):
+    for pool in ("general", "spot", "pci"):
+        for index, kind in enumerate(getattr(groups, pool).instance_types if getattr(groups, pool) else ()):
             if GRAVITON.match(kind):
                 yield Finding((*at, "node_groups", pool, "instance_types", str(index)),
                               f"{kind!r} is an ARM (Graviton) type; the {pool} pool runs x86-64 AMIs")

@@ -17,7 +17,6 @@ BUCKETS = ("loki", "tempo", "tfstate", "alb-logs")
 CONNECTION_SECRETS = ("postgres", "redis")
 SECURITY_GROUPS = ("vpc-endpoints", "postgres", "redis", "edge-alb")
 POSTGRES_LOGS = ("postgresql", "upgrade")
-NODE_POOLS = ("general", "spot", naming.GPU_NODE_POOL)
 
 Derived = tuple[FieldPath, Callable[..., str], tuple[object, ...]]
 
@@ -46,7 +45,8 @@ def derived_aws_names(env: Environment) -> Iterator[Derived]:
     yield cluster, naming.eks_cluster_name, (env,)
     for derive in (naming.cluster_role_name, naming.node_role_name, naming.cluster_log_group):
         yield cluster, derive, (env.cluster_name,)
-    yield from ((cluster, naming.launch_template_name, (env.cluster_name, pool)) for pool in NODE_POOLS)
+    pools = ("general", "spot", naming.GPU_NODE_POOL, *((naming.PCI_NODE_POOL,) if env.node_groups.pci else ()))
+    yield from ((cluster, naming.launch_template_name, (env.cluster_name, pool)) for pool in pools)
     for service in env.services.values():
         at = ("services", service.name)
         yield at, naming.service_role_name, (env, service)

@@ -9,7 +9,7 @@ from catalog.graph import DependencyError, depths
 from catalog.models import Catalog, Environment, Service
 from catalog.rules.finding import FieldPath, Finding
 
-__all__ = ["dependency_order", "namespaces", "public_service", "services"]
+__all__ = ["dependency_order", "namespaces", "pci_scope", "public_service", "services"]
 
 
 def services(catalog: Catalog, env: Environment) -> Iterator[Finding]:
@@ -71,6 +71,29 @@ def dependency_order(env: Environment) -> dict[str, int]:
         name: tuple(d for d in service.depends_on.services if d in env.services and d != name)
         for name, service in env.services.items()
     })
+
+
+def pci_scope(env: Environment) -> Iterator[Finding]:
+    """What the platform gives a PCI-scoped service, and what it refuses to give it.
+
+    Given: on-demand nodes of its own (the `pci` node group, tainted so nothing else lands there),
+    and internet egress only through a proxy that allows its declared hosts by name. Refused: GPU
+    nodes (outside the cardholder-data environment) and the shared Redis (one keyspace for every
+    client would pull them all into scope).
+    """
+    scoped = [service for service in env.services.values() if service.pci_scope]
+    pool = env.node_groups.pci
+    if scoped and (pool is None or pool.min < 1):
+        yield Finding(("environments", env.name, "node_groups", "pci"),
+                      f"{', '.join(s.name for s in scoped)} {'is' if len(scoped) == 1 else 'are'} PCI-scoped: "
+                      "give the cardholder-data environment a pci node group with min >= 1")
+    for service in scoped:
+        if service.gpu.enabled:
+            yield Finding(("services", service.name, "gpu", "enabled"),
+                          "a PCI-scoped service runs on the pci node group only, which has no GPUs", env.name)
+        if service.depends_on.redis:
+            yield Finding(("services", service.name, "depends_on", "redis"),
+                          "a PCI-scoped service may not share the Redis keyspace of every other client", env.name)
 
 
 def public_service(env: Environment) -> Iterator[Finding]:

@@ -1,0 +1,70 @@
+"""What pods ask of the scheduler and of their namespace's quota, at the autoscaler's peak.
+
+Shared by the namespace quota and everything that sizes capacity, so they count the same pods: a
+service's own pods and, for a PCI-scoped service, its egress proxy's.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from catalog import Service
+
+__all__ = ["ISTIO_PROXY", "ROLLOUT_SURGE_PERCENT", "ZERO", "PodFootprint", "Workload", "peak_pods",
+           "service_workloads"]
+
+# Rolling updates add pods before removing any, so a rollout never drops capacity.
+ROLLOUT_SURGE_PERCENT = 25
+
+
+class PodFootprint(NamedTuple):
+    """What one pod asks of the scheduler and the namespace quota (CPU in millicores, memory in bytes)."""
+
+    requests_cpu: int
+    requests_memory: int
+    limits_cpu: int
+    limits_memory: int
+    gpus: int
+
+    def plus(self, other: PodFootprint) -> PodFootprint:
+        return PodFootprint(*(a + b for a, b in zip(self, other, strict=True)))
+
+    def times(self, count: int) -> PodFootprint:
+        return PodFootprint(*(count * part for part in self))
+
+
+ZERO = PodFootprint(0, 0, 0, 0, 0)
+# Resources pinned on the injected Istio sidecar (via pod annotations) so the namespace quota can
+# count them; without the pin the sidecar takes the mesh-wide defaults the quota cannot see.
+ISTIO_PROXY = PodFootprint(requests_cpu=100, requests_memory=128 * 1024**2,
+                           limits_cpu=500, limits_memory=256 * 1024**2, gpus=0)
+
+
+class Workload(NamedTuple):
+    """Pods of one Deployment: its per-pod footprint and its autoscaling range."""
+
+    name: str
+    pod: PodFootprint
+    min_replicas: int
+    max_replicas: int
+
+
+def peak_pods(max_replicas: int) -> int:
+    """Pods at the autoscaling maximum during a rollout (Kubernetes rounds a percentage surge up)."""
+    return max_replicas + math.ceil(max_replicas * ROLLOUT_SURGE_PERCENT / 100)
+
+
+def service_workloads(service: Service, *, sidecar: bool) -> Iterable[Workload]:
+    """The Deployments a service runs as: its own, and its egress proxy when it has one."""
+    from k8s_charts.egress_proxy import proxy_workload  # the proxy module sizes itself
+
+    requests, limits = service.resources.requests, service.resources.limits
+    pod = PodFootprint(requests.cpu_millis, requests.memory_bytes, limits.cpu_millis, limits.memory_bytes,
+                       service.gpu.count if service.gpu.enabled else 0)
+    yield Workload(service.name, pod.plus(ISTIO_PROXY) if sidecar else pod,
+                   service.autoscaling.min, service.autoscaling.max)
+    proxy = proxy_workload(service)
+    if proxy is not None:
+        yield proxy._replace(pod=proxy.pod.plus(ISTIO_PROXY) if sidecar else proxy.pod)
