@@ -19,6 +19,7 @@ __all__ = [
     "dashboard_uid",
     "kubernetes_secret_name",
     "network_policy_name",
+    "secret_store_name",
     "service_objects",
     "slo_rule_name",
 ]
@@ -49,6 +50,12 @@ NAMESPACE_OBJECTS = (
 def kubernetes_secret_name(service: Service, source: str) -> str:
     """A Secret of a service, written by an ExternalSecret (source: app, postgres, redis)."""
     return f"{service.name}-{source}"
+
+
+@derives(KUBERNETES_NAME)
+def secret_store_name(owner: str, backend: Literal["vault", "secrets-manager"]) -> str:
+    """The SecretStore a service (or an add-on) reads one backend through, as itself."""
+    return f"{owner}-{backend}"
 
 
 @derives(KUBERNETES_NAME)
@@ -94,6 +101,8 @@ def service_objects(service: Service) -> tuple[KubernetesObject, ...]:
     for source in secrets:
         secret = kubernetes_secret_name(service, source)
         objects += [KubernetesObject("ExternalSecret", secret), KubernetesObject("Secret", secret)]
+    backends = {"vault" if source == "app" else "secrets-manager" for source in secrets}
+    objects += [KubernetesObject("SecretStore", secret_store_name(service.name, backend)) for backend in backends]
     if service.public:
         objects += [KubernetesObject(kind, workload) for kind in EDGE_OBJECT_KINDS]
     return tuple(objects)
