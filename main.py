@@ -25,7 +25,9 @@ ROOT = Path(__file__).resolve().parent
 # This checkout's lock and transaction journal (git-ignored): one synth at a time, none left half-done.
 STATE_DIR = ROOT / ".payledger-synth"
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-SIDES = ("kubernetes", "terraform")
+SIDES = ("kubernetes", "terraform", "docs")
+# Sides rendered in memory and written as a tree of files (the Terraform side is written by cdktf).
+FILE_SIDES = ("kubernetes", "docs")
 
 # jsii prints a multi-line banner on every start while Node.js 20 (end of life 2026-10-30) runs it;
 # the value lists the silenced major versions. Upgrading Node removes the need.
@@ -58,6 +60,15 @@ def kubernetes_files(catalog, env_names: Sequence[str]) -> dict[str, bytes]:
     return files
 
 
+def rendered_files(catalog, side: str, env_names: Sequence[str]) -> dict[str, bytes]:
+    """One file side in memory: gitops_out/ (kubernetes) or docs/generated/ (docs)."""
+    if side == "docs":
+        from documentation import documentation_files
+
+        return documentation_files(catalog, list(env_names))
+    return kubernetes_files(catalog, env_names)
+
+
 def synth(catalog, args: argparse.Namespace) -> int:
     """Render everything in memory and into staging folders, then replace every output tree at once."""
     from output.transaction import Transaction, carry_over, recover, staged_file_writer
@@ -70,22 +81,22 @@ def synth(catalog, args: argparse.Namespace) -> int:
     sides = [args.only] if args.only else list(SIDES)
     cli_outdir = os.environ.get("CDKTF_OUTDIR")  # driven by `cdktf synth/deploy`: the CLI owns that folder
     targets = {side: outputs[side] for side in sides if not (side == "terraform" and cli_outdir)}
-    files = kubernetes_files(catalog, env_names) if "kubernetes" in sides else {}
+    trees = {side: rendered_files(catalog, side, env_names) for side in FILE_SIDES if side in sides}
     stacks: list[str] = []
     with checkout_lock(args, exclusive=True):
         recover(STATE_DIR, targets.values())
         with Transaction(STATE_DIR, targets) as staging:
-            if "kubernetes" in targets:
+            for side, files in trees.items():
                 if args.env:
-                    carry_over(targets["kubernetes"], staging["kubernetes"], regenerated=env_names)
-                write = staged_file_writer(targets["kubernetes"], staging["kubernetes"])
+                    carry_over(targets[side], staging[side], regenerated=env_names)
+                write = staged_file_writer(targets[side], staging[side])
                 for relative, content in files.items():
                     write(relative, content)
             if "terraform" in sides:
                 stacks = terraform_stacks(catalog, args, env_names, Path(cli_outdir) if cli_outdir else
                                           staging["terraform"])
-    if "kubernetes" in sides:
-        progress(f"kubernetes: wrote {len(files)} files to {display(args, 'kubernetes')}")
+    for side, files in trees.items():
+        progress(f"{side}: wrote {len(files)} files to {display(args, side)}")
     if "terraform" in sides:
         progress(f"terraform: wrote {', '.join(stacks)} to {cli_outdir or args.tf_out}")
     return EXIT_OK
@@ -110,6 +121,7 @@ def checked_outputs(args: argparse.Namespace) -> dict[str, Path]:
     from output.targets import safe_outputs
 
     options = {"--out": ("kubernetes", Path(os.environ.get("CDK8S_OUTDIR") or args.out))}
+    options["--docs-out"] = ("docs", Path(args.docs_out))
     if getattr(args, "tf_out", None):
         options["--tf-out"] = ("terraform", Path(args.tf_out))
     real = safe_outputs(options, checkout=ROOT)
@@ -117,7 +129,9 @@ def checked_outputs(args: argparse.Namespace) -> dict[str, Path]:
 
 
 def display(args: argparse.Namespace, side: str) -> str:
-    return os.environ.get("CDK8S_OUTDIR") or args.out if side == "kubernetes" else args.tf_out
+    if side == "terraform":
+        return args.tf_out
+    return os.environ.get("CDK8S_OUTDIR") or args.out if side == "kubernetes" else args.docs_out
 
 
 @contextlib.contextmanager
@@ -141,19 +155,22 @@ def check(catalog, args: argparse.Namespace) -> int:
     from speedups import provider as fast_provider
 
     fast_provider.enable()
-    expected = {MARKER: marker_content("kubernetes"), **kubernetes_files(catalog, list(catalog.environments))}
-    out = Path(args.out)
-    with checkout_lock(args, exclusive=False):
-        if out.is_symlink() or not out.is_dir():
-            progress(f"check: {args.out} is missing (or not a folder); run `make synth` and commit the result")
-            return EXIT_FAILED
-        difference = diff_tree(expected, out)
-    if difference:
-        print("\n".join(difference.lines()))
-        progress(f"check: {args.out} is out of date; run `make synth` and commit the result")
-        return EXIT_FAILED
-    progress(f"check: {args.out} matches the catalog ({len(expected)} files)")
-    return EXIT_OK
+    failed = False
+    for side in FILE_SIDES:
+        expected = {MARKER: marker_content(side), **rendered_files(catalog, side, list(catalog.environments))}
+        where = display(args, side)
+        out = Path(where)
+        with checkout_lock(args, exclusive=False):
+            difference = None if out.is_symlink() or not out.is_dir() else diff_tree(expected, out)
+        if difference is None:
+            progress(f"check: {where} is missing (or not a folder); run `make synth` and commit the result")
+        elif difference:
+            print("\n".join(difference.lines(where)))
+            progress(f"check: {where} is out of date; run `make synth` and commit the result")
+        else:
+            progress(f"check: {where} matches the catalog ({len(expected)} files)")
+        failed = failed or difference is None or bool(difference)
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def validate(catalog, args: argparse.Namespace) -> int:
@@ -198,6 +215,8 @@ def parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         sub.add_argument("--catalog", default="platform.yaml", help="catalog file (default: platform.yaml)")
         sub.add_argument("--out", default="gitops_out", help="GitOps output folder (default: gitops_out)")
+        sub.add_argument("--docs-out", default="docs/generated",
+                         help="generated documentation folder (default: docs/generated)")
         sub.add_argument("--wait", type=float, default=60, metavar="SECONDS",
                          help="how long to wait for another synth on this checkout (default: 60)")
         return sub

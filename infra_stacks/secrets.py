@@ -1,4 +1,4 @@
-"""Secrets Manager entries for connection details Terraform knows, and the role that reads them.
+"""Secrets Manager entries for connection details Terraform knows; each service reads its own through its IRSA role.
 
 Only non-secret connection facts go in (host, port, user, auth mode): Postgres and Redis both use
 IAM authentication, so there is no password to store or rotate, and nothing secret in state.
@@ -15,10 +15,8 @@ from constructs import Construct
 
 from catalog import naming
 from catalog.models import Environment
-from infra_stacks.irsa import IrsaRole, OidcIssuer
-from infra_stacks.policy import allow, arn
 
-__all__ = ["ConnectionSecret", "ExternalSecretsRole"]
+__all__ = ["ConnectionSecret"]
 
 
 class ConnectionSecret(Construct):
@@ -32,27 +30,4 @@ class ConnectionSecret(Construct):
             recovery_window_in_days=7, description=f"{component} connection details (no credentials: IAM auth)")
         SecretsmanagerSecretVersion(self, "value", secret_id=self.this.id,
                                     secret_string=json.dumps(dict(values), sort_keys=True))
-        self.arn = self.this.arn
-
-
-class ExternalSecretsRole(Construct):
-    """external-secrets reads this environment's Secrets Manager entries for the ClusterSecretStore."""
-
-    def __init__(self, scope: Construct, construct_id: str, *, env: Environment, issuer: OidcIssuer,
-                 key_arn: str) -> None:
-        super().__init__(scope, construct_id)
-        self.this = IrsaRole(
-            self, "role",
-            name=naming.addon_role_name(env, "external-secrets"),
-            issuer=issuer,
-            service_account=naming.ADDON_SERVICE_ACCOUNTS["external-secrets"],
-            statements=[
-                allow(["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue",
-                       "secretsmanager:ListSecretVersionIds"],
-                      [arn(env, "secretsmanager", f"secret:{naming.aws_secret_prefix(env)}*")],
-                      sid="ReadEnvironmentSecrets"),
-                allow(["kms:Decrypt"], [key_arn], sid="DecryptViaSecretsManager",
-                      condition={"StringEquals": {"kms:ViaService": f"secretsmanager.{env.region}.amazonaws.com"}}),
-            ],
-        )
         self.arn = self.this.arn

@@ -19,7 +19,6 @@ from infra_stacks.postgres import PostgresDatabase
 from infra_stacks.provider import aws_provider
 from infra_stacks.redis import RedisCache
 from infra_stacks.registry import Registry
-from infra_stacks.secrets import ExternalSecretsRole
 from infra_stacks.state import configure_backend
 
 __all__ = ["EnvironmentStack", "node_pools"]
@@ -106,8 +105,6 @@ class EnvironmentStack(TerraformStack):
             controller_service_account=naming.ADDON_SERVICE_ACCOUNTS[controller], issuer=cluster.issuer,
         )
         telemetry = TelemetryStorage(self, "telemetry", env=env, issuer=cluster.issuer, key_arn=storage_key.arn)
-        external_secrets = ExternalSecretsRole(self, "external_secrets", env=env, issuer=cluster.issuer,
-                                               key_arn=secrets_key.arn)
 
         grants = ServiceGrants(
             secrets_key_arn=secrets_key.arn,
@@ -144,7 +141,7 @@ class EnvironmentStack(TerraformStack):
             "telemetry_buckets": telemetry.bucket_names,
             "service_role_arns": service_roles,
             "addon_role_arns": {**telemetry.role_arns, "cert-manager": dns.arn,
-                                "external-secrets": external_secrets.arn, "ebs-csi": cluster.ebs_csi_role_arn,
+                                "ebs-csi": cluster.ebs_csi_role_arn,
                                 controller: edge.controller.arn},
         }
         for output_name, value in outputs.items():

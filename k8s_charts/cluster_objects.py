@@ -1,4 +1,4 @@
-"""Cluster-wide objects that need the add-ons' CRDs: certificate issuers, secret stores, the edge.
+"""Cluster-wide objects that need the add-ons' CRDs: certificate issuers, Grafana's admin secret, the edge.
 
 They live in their own folder (and Argo CD Application) so they sync after cert-manager,
 external-secrets, the Gateway API, NGINX Gateway Fabric and the AWS Load Balancer Controller, and
@@ -17,18 +17,18 @@ from k8s_charts.addons import (
     cert_manager,
     external_secrets,
     gateway_api,
+    kube_prometheus_stack,
     nginx_gateway_fabric,
 )
 from k8s_charts.edge import EdgeObjects
 from k8s_charts.manifest import FolderChart, emit, standard_labels
+from k8s_charts.secret_stores import external_secret, vault_store
 
 __all__ = [
     "ACME_SERVERS",
-    "AWS_STORE",
     "DEPENDS_ON",
     "FOLDER",
     "PRODUCTION_ISSUER",
-    "VAULT_STORE",
     "ClusterObjectsChart",
 ]
 
@@ -41,26 +41,20 @@ ACME_SERVERS = {
     "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
 }
 PRODUCTION_ISSUER = "letsencrypt-production"
-VAULT_STORE = "vault"
-AWS_STORE = "aws-secrets-manager"
-VAULT_KV_MOUNT = "secret"
-VAULT_AUTH_MOUNT = "kubernetes"
-VAULT_ROLE = "external-secrets"
 COMPONENT = "cluster-config"
 
 
 class ClusterObjectsChart(FolderChart):
-    """ClusterIssuers (Let's Encrypt production and staging), ClusterSecretStores (Vault, Secrets Manager)
-    and the edge in front of the one public service (k8s_charts.edge)."""
+    """ClusterIssuers (Let's Encrypt production and staging), Grafana's admin login from Vault, and the edge
+    in front of the one public service (k8s_charts.edge)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, catalog: Catalog, env: Environment) -> None:
         super().__init__(scope, construct_id, folder=FOLDER)
         self.env = env
-        self.workload_namespaces = sorted(name for name, ns in catalog.namespaces.items() if ns.workloads)
         for issuer, server in ACME_SERVERS.items():
             emit(self, f"issuer-{issuer}", self._issuer(issuer, server))
-        emit(self, f"store-{VAULT_STORE}", self._vault_store())
-        emit(self, f"store-{AWS_STORE}", self._aws_store())
+        for manifest in self._grafana_admin():
+            emit(self, f"{manifest['kind']}-{manifest['metadata']['name']}", manifest)
         # catalog.rules makes sure there is exactly one.
         public = next(service for service in env.services.values() if service.public)
         stack = naming.stack_name(env)
@@ -88,45 +82,19 @@ class ClusterObjectsChart(FolderChart):
             }},
         }
 
-    def _store_conditions(self) -> list[dict[str, Any]]:
-        """Only workload namespaces may read through the cluster-wide stores."""
-        return [{"namespaces": self.workload_namespaces}]
+    def _grafana_admin(self) -> list[dict[str, Any]]:
+        """Grafana's admin login from Vault, read as Grafana's own account (not the chart's default password)."""
+        account = kube_prometheus_stack.GRAFANA_ACCOUNT
+        store = naming.secret_store_name(kube_prometheus_stack.GRAFANA_VAULT, "vault")
+        secret = kube_prometheus_stack.GRAFANA_ADMIN_SECRET
+        path = naming.vault_secret_path(self.env, kube_prometheus_stack.GRAFANA_VAULT)
+        keys = list(kube_prometheus_stack.GRAFANA_ADMIN_KEYS.values())
+        return [
+            vault_store(self.env, owner=kube_prometheus_stack.GRAFANA_VAULT, account=account,
+                        metadata=self._metadata(store, namespace=account.namespace)),
+            external_secret(metadata=self._metadata(secret, namespace=account.namespace), store=store, spec={
+                "target": {"name": secret, "creationPolicy": "Owner"},
+                "data": [{"secretKey": key, "remoteRef": {"key": path, "property": key}} for key in keys],
+            }),
+        ]
 
-    def _vault_store(self) -> dict[str, Any]:
-        """Application secrets: Vault KV v2, Kubernetes auth as the external-secrets ServiceAccount."""
-        account = naming.ADDON_SERVICE_ACCOUNTS[external_secrets.NAME]
-        return {
-            "apiVersion": "external-secrets.io/v1",
-            "kind": "ClusterSecretStore",
-            "metadata": self._metadata(VAULT_STORE),
-            "spec": {
-                "conditions": self._store_conditions(),
-                "provider": {"vault": {
-                    "server": f"https://vault.{self.env.domain}",
-                    "path": VAULT_KV_MOUNT,
-                    "version": "v2",
-                    "auth": {"kubernetes": {
-                        "mountPath": VAULT_AUTH_MOUNT,
-                        "role": VAULT_ROLE,
-                        "serviceAccountRef": {"name": account.name, "namespace": account.namespace},
-                    }},
-                }},
-            },
-        }
-
-    def _aws_store(self) -> dict[str, Any]:
-        """What Terraform writes (database and Redis endpoints): Secrets Manager through external-secrets' IRSA role."""
-        account = naming.ADDON_SERVICE_ACCOUNTS[external_secrets.NAME]
-        return {
-            "apiVersion": "external-secrets.io/v1",
-            "kind": "ClusterSecretStore",
-            "metadata": self._metadata(AWS_STORE),
-            "spec": {
-                "conditions": self._store_conditions(),
-                "provider": {"aws": {
-                    "service": "SecretsManager",
-                    "region": self.env.region,
-                    "auth": {"jwt": {"serviceAccountRef": {"name": account.name, "namespace": account.namespace}}},
-                }},
-            },
-        }

@@ -15,6 +15,7 @@ from k8s_charts.manifest import FolderChart, Renderer
 from k8s_charts.namespaces import NamespacesChart
 from k8s_charts.service import ServiceWorkload
 from k8s_charts.service_extras import ServiceExtras
+from k8s_charts.service_secrets import ServiceSecrets
 
 __all__ = ["bootstrap_path", "bootstrap_values", "build_environment", "manifests_by_folder"]
 
@@ -31,6 +32,7 @@ def build_environment(catalog: Catalog, env: Environment) -> list[FolderChart]:
         chart = FolderChart(App(), f"svc-{service.name}", folder=f"{service.namespace}/{service.name}")
         ServiceWorkload(chart, "workload", catalog=catalog, env=env, service=service)
         ServiceExtras(chart, "extras", catalog=catalog, env=env, service=service)
+        ServiceSecrets(chart, "secrets", env=env, service=service, version=catalog.project.image_tag)
         charts.append(chart)
     charts.append(ClusterObjectsChart(App(), "cluster-config", catalog=catalog, env=env))
     charts.append(ArgoAppsChart(App(), "argocd-apps", catalog=catalog, env=env))

@@ -1,4 +1,4 @@
-"""What a service needs beyond its workload: secrets from the stores, scraping, SLO alerts, a dashboard.
+"""What a service needs to be watched: scraping, SLO alerts, a dashboard.
 
 Added into the service's own chart, so Argo CD syncs and prunes them with the service. Metric
 contract with the services: `http_requests_total` with a `code` label and the histogram
@@ -12,9 +12,8 @@ from typing import Any
 
 from catalog import Catalog, Environment, Service, naming
 from k8s_charts.addons.kube_prometheus_stack import DASHBOARD_LABEL
-from k8s_charts.cluster_objects import AWS_STORE, VAULT_STORE
 from k8s_charts.manifest import ChartPart, FolderChart, emit, selector_labels, standard_labels
-from k8s_charts.service import PORT_NAME, env_var
+from k8s_charts.service import PORT_NAME
 
 __all__ = ["BURN_RATE_ALERTS", "SLO_TARGET", "ServiceExtras"]
 
@@ -31,19 +30,13 @@ BURN_RATE_ALERTS = (
 )
 P99_LATENCY_SECONDS = 1.0
 ERROR_RATIO_WARNING = 0.05
-REFRESH_INTERVAL = "1h"
 # Every alert links its section of the runbooks in this repository (docs/runbooks.md).
 RUNBOOKS = "docs/runbooks.md"
 SCRAPE_INTERVAL = "30s"
-# Secrets Manager JSON keys the Terraform side writes, mapped to the variables the service reads.
-CONNECTION_KEYS = {
-    "postgres": {"POSTGRES_HOST": "host", "POSTGRES_PORT": "port", "POSTGRES_DB": "dbname"},
-    "redis": {"REDIS_HOST": "host", "REDIS_PORT": "port"},
-}
 
 
 class ServiceExtras(ChartPart):
-    """ExternalSecrets, ServiceMonitor, PrometheusRule and Grafana dashboard for one service."""
+    """ServiceMonitor, PrometheusRule and Grafana dashboard for one service."""
 
     def __init__(self, scope: ChartPart | FolderChart, construct_id: str, *, catalog: Catalog, env: Environment,
                  service: Service) -> None:
@@ -53,56 +46,12 @@ class ServiceExtras(ChartPart):
         self.selector = f'namespace="{service.namespace}", job="{service.name}"'
         project = catalog.project
         self.runbooks = f"{project.gitops_repo_url.removesuffix('.git')}/blob/{project.gitops_revision}/{RUNBOOKS}"
-        manifests = []
-        if service.vault_secrets:
-            manifests.append(self._vault_secret())
-        manifests += [self._connection_secret(component) for component in CONNECTION_KEYS
-                      if getattr(service.depends_on, component)]
-        manifests += [self._service_monitor(), self._prometheus_rule(), self._dashboard()]
+        manifests = [self._service_monitor(), self._prometheus_rule(), self._dashboard()]
         for manifest in manifests:
             emit(self, f"{manifest['kind']}-{manifest['metadata']['name']}", manifest)
 
     def _metadata(self, name: str, labels: dict[str, str] | None = None) -> dict[str, Any]:
         return {"name": name, "namespace": self.service.namespace, "labels": labels or self.labels}
-
-    def _external_secret(self, name: str, store: str, spec: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "apiVersion": "external-secrets.io/v1",
-            "kind": "ExternalSecret",
-            "metadata": self._metadata(name),
-            "spec": {
-                "refreshInterval": REFRESH_INTERVAL,
-                "secretStoreRef": {"kind": "ClusterSecretStore", "name": store},
-                **spec,
-            },
-        }
-
-    def _vault_secret(self) -> dict[str, Any]:
-        """One Vault KV property per secret the catalog lists, at the service's own path."""
-        service = self.service
-        name = naming.kubernetes_secret_name(service, "app")
-        path = naming.vault_secret_path(self.env, service)
-        return self._external_secret(name, VAULT_STORE, {
-            "target": {"name": name, "creationPolicy": "Owner"},
-            "data": [{"secretKey": env_var(secret), "remoteRef": {"key": path, "property": secret}}
-                     for secret in service.vault_secrets],
-        })
-
-    def _connection_secret(self, component: str) -> dict[str, Any]:
-        """Endpoint from Secrets Manager; the user is the service's own IAM-authenticated login (no password)."""
-        service = self.service
-        name = naming.kubernetes_secret_name(service, component)
-        keys = CONNECTION_KEYS[component]
-        user = naming.postgres_user(service) if component == "postgres" else naming.redis_user(self.env, service)
-        template = {variable: f"{{{{ .{key} }}}}" for variable, key in keys.items()}
-        template[f"{component.upper()}_USER"] = user
-        return self._external_secret(name, AWS_STORE, {
-            "target": {"name": name, "creationPolicy": "Owner",
-                       "template": {"engineVersion": "v2", "data": dict(sorted(template.items()))}},
-            "data": [{"secretKey": key, "remoteRef": {"key": naming.aws_secret_name(self.env, component),
-                                                      "property": key}}
-                     for key in sorted(set(keys.values()))],
-        })
 
     def _service_monitor(self) -> dict[str, Any]:
         service = self.service

@@ -25,11 +25,13 @@ class TreeDiff:
     def __bool__(self) -> bool:
         return bool(self.added or self.removed or self.changed)
 
-    def lines(self) -> list[str]:
+    def lines(self, root: str = "") -> list[str]:
+        """One line per path, each under `root` when given (`added:   gitops_out/dev/...`)."""
+        prefix = f"{root.rstrip('/')}/" if root else ""
         return [
-            *(f"added:   {path}" for path in self.added),
-            *(f"removed: {path}" for path in self.removed),
-            *(f"changed: {path}" for path in self.changed),
+            *(f"added:   {prefix}{path}" for path in self.added),
+            *(f"removed: {prefix}{path}" for path in self.removed),
+            *(f"changed: {prefix}{path}" for path in self.changed),
         ]
 
 

@@ -26,7 +26,7 @@ CRD_OWNERS = {
     "PrometheusRule": "kube-prometheus-stack",
     "ClusterIssuer": "cert-manager",
     "Certificate": "cert-manager",
-    "ClusterSecretStore": "external-secrets",
+    "SecretStore": "external-secrets",
     "ExternalSecret": "external-secrets",
     "Gateway": "gateway-api-crds",
     "HTTPRoute": "gateway-api-crds",

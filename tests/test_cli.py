@@ -75,9 +75,9 @@ def test_check_lists_changed_removed_and_added_files(copy: Path, capsys: pytest.
     capsys.readouterr()
     assert check(copy) == 1
     assert capsys.readouterr().out.splitlines() == [
-        "added:   dev/platform-core/api-gateway/service-api-gateway.yaml",
-        "removed: staging/stray.yaml",
-        "changed: prod/services/billing-service/deployment-billing-service.yaml",
+        f"added:   {copy}/dev/platform-core/api-gateway/service-api-gateway.yaml",
+        f"removed: {copy}/staging/stray.yaml",
+        f"changed: {copy}/prod/services/billing-service/deployment-billing-service.yaml",
     ]
 
 

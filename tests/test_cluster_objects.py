@@ -10,6 +10,7 @@ from catalog_params import ENVIRONMENTS
 from crd_validation import CRD_DIR, validate_builtin, validate_custom
 
 from catalog import Catalog, naming
+from k8s_charts.addons import kube_prometheus_stack
 from k8s_charts.cluster_objects import ClusterObjectsChart
 from validation.schemas import is_builtin
 
@@ -52,16 +53,15 @@ def test_cluster_issuers_solve_dns01_in_route53_with_irsa(catalog: Catalog, rend
 
 
 @pytest.mark.parametrize("env_name", ENVIRONMENTS)
-def test_secret_stores(catalog: Catalog, rendered, env_name: str) -> None:
+def test_grafanas_admin_login_comes_from_vault_as_grafana(catalog: Catalog, rendered, env_name: str) -> None:
+    """The only secret store among the cluster-wide objects is Grafana's own (tests/test_secret_scoping.py has
+    the rule for every store)."""
     env = catalog.environments[env_name]
-    account = naming.ADDON_SERVICE_ACCOUNTS["external-secrets"]
-    reference = {"name": account.name, "namespace": account.namespace}
-    vault = rendered[env_name][("ClusterSecretStore", "vault")]["spec"]
-    assert vault["provider"]["vault"]["server"] == f"https://vault.{env.domain}"
-    assert vault["provider"]["vault"]["version"] == "v2"
-    assert vault["provider"]["vault"]["auth"]["kubernetes"]["serviceAccountRef"] == reference
-    aws = rendered[env_name][("ClusterSecretStore", "aws-secrets-manager")]["spec"]
-    assert aws["provider"]["aws"] == {"service": "SecretsManager", "region": env.region,
-                                      "auth": {"jwt": {"serviceAccountRef": reference}}}
-    workload = sorted(name for name, ns in catalog.namespaces.items() if ns.workloads)
-    assert vault["conditions"] == aws["conditions"] == [{"namespaces": workload}]
+    stores = {name: obj for (kind, name), obj in rendered[env_name].items() if kind == "SecretStore"}
+    assert list(stores) == [naming.secret_store_name(kube_prometheus_stack.GRAFANA_VAULT, "vault")]
+    vault = next(iter(stores.values()))["spec"]["provider"]["vault"]
+    assert vault["server"] == f"https://vault.{env.domain}" and vault["version"] == "v2"
+    assert vault["auth"]["kubernetes"] == {"mountPath": "kubernetes",
+                                           "role": naming.vault_role(env, kube_prometheus_stack.GRAFANA_VAULT),
+                                           "serviceAccountRef": {"name": kube_prometheus_stack.GRAFANA_ACCOUNT.name}}
+    assert not [kind for kind, _ in rendered[env_name] if kind == "ClusterSecretStore"]

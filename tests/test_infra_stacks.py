@@ -389,9 +389,6 @@ def test_addon_policies(stack, env, env_name: str) -> None:
         other = next(k for k, b in resources(data, "aws_s3_bucket").items()
                      if b["bucket"] == naming.bucket_name(environment, "tempo" if backend == "loki" else "loki"))
         assert own in text and other not in text
-    external = role_policy(data, naming.addon_role_name(environment, "external-secrets"))
-    secrets = f"arn:aws:secretsmanager:{environment.region}:{environment.account_id}:secret"
-    assert external["Statement"][0]["Resource"] == [f"{secrets}:{environment.project}/{environment.name}/*"]
     cert = role_policy(data, naming.addon_role_name(environment, "cert-manager"))
     assert f"arn:aws:route53:::hostedzone/{environment.route53_zone_id}" in json.dumps(cert)
     assert "route53:ListHostedZones" not in actions(cert)

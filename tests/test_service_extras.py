@@ -1,4 +1,4 @@
-"""ServiceExtras: secrets wired to what the Deployment reads, scraping, SLO alerts and dashboards.
+"""ServiceExtras and ServiceSecrets: secrets wired to what the Deployment reads, scraping, SLO alerts, dashboards.
 
 Every service of every environment is checked against its own catalog entry (tests/catalog_params.py).
 """
@@ -15,11 +15,12 @@ import pytest
 from catalog_params import ENV_SERVICES
 from crd_validation import CRD_DIR, custom_kinds, validate_builtin, validate_custom
 
-from catalog import Catalog
+from catalog import Catalog, naming
 from k8s_charts.addons.kube_prometheus_stack import DASHBOARD_LABEL
 from k8s_charts.manifest import FolderChart
 from k8s_charts.service import ServiceWorkload
 from k8s_charts.service_extras import ServiceExtras
+from k8s_charts.service_secrets import ServiceSecrets
 
 Rendered = dict[tuple[str, str], dict[str, Any]]
 
@@ -33,6 +34,7 @@ def rendered(catalog: Catalog) -> dict[tuple[str, str], Rendered]:
             chart = FolderChart(cdk8s.Testing.app(), "chart", folder=f"{service.namespace}/{service.name}")
             ServiceWorkload(chart, "workload", catalog=catalog, env=env, service=service)
             ServiceExtras(chart, "extras", catalog=catalog, env=env, service=service)
+            ServiceSecrets(chart, "secrets", env=env, service=service, version=catalog.project.image_tag)
             out[(env.name, service.name)] = {(o["kind"], o["metadata"]["name"]): o for o in cdk8s.Testing.synth(chart)}
     return out
 
@@ -72,7 +74,7 @@ def test_vault_secrets_one_property_each(rendered, env, env_name: str, name: str
     if not service.vault_secrets:
         return
     secret = secrets[f"{name}-app"]
-    assert secret["spec"]["secretStoreRef"] == {"kind": "ClusterSecretStore", "name": "vault"}
+    assert secret["spec"]["secretStoreRef"] == {"kind": "SecretStore", "name": naming.secret_store_name(name, "vault")}
     assert secret["spec"]["target"]["name"] == f"{name}-app"
     path = f"{environment.project}/{env_name}/{name}"
     assert secret["spec"]["data"] == [
@@ -91,7 +93,8 @@ def test_connection_details_from_secrets_manager(rendered, env, env_name: str, n
         if not wanted:
             continue
         spec = secrets[f"{name}-{component}"]["spec"]
-        assert spec["secretStoreRef"] == {"kind": "ClusterSecretStore", "name": "aws-secrets-manager"}
+        assert spec["secretStoreRef"] == {"kind": "SecretStore",
+                                          "name": naming.secret_store_name(name, "secrets-manager")}
         assert {d["remoteRef"]["key"] for d in spec["data"]} == {
             f"{environment.project}/{env_name}/{component}/connection"}
         variables = spec["target"]["template"]["data"]

@@ -69,6 +69,7 @@ __all__ = [
     "state_bucket_name",
     "state_lock_table_name",
     "state_stack_name",
+    "vault_role",
     "vault_secret_path",
     "waf_acl_name",
     "waf_log_group",
@@ -165,9 +166,14 @@ def aws_secret_name(env: Environment, component: str) -> str:
     return f"{aws_secret_prefix(env, component)}connection"
 
 
-def vault_secret_path(env: Environment, service: Service) -> str:
-    """Vault KV path holding a service's application secrets, one property per secret."""
-    return f"{env.project}/{env.name}/{service.name}"
+def vault_secret_path(env: Environment, owner: str) -> str:
+    """Vault KV path holding the secrets of a service (or an add-on, e.g. grafana), one property each."""
+    return f"{env.project}/{env.name}/{owner}"
+
+
+def vault_role(env: Environment, owner: str) -> str:
+    """The Vault Kubernetes-auth role, and its policy, that reads `owner`'s path and nothing else."""
+    return f"{env.project}-{env.name}-{owner}"
 
 
 @derives(EKS_CLUSTER)

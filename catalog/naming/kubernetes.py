@@ -20,6 +20,7 @@ __all__ = [
     "egress_proxy_name",
     "kubernetes_secret_name",
     "network_policy_name",
+    "secret_store_name",
     "service_objects",
     "slo_rule_name",
 ]
@@ -56,6 +57,12 @@ def kubernetes_secret_name(service: Service, source: str) -> str:
 def egress_proxy_name(service: Service) -> str:
     """A PCI-scoped service's egress proxy: its Deployment, Service, ConfigMap and ServiceAccount."""
     return f"{service.name}-egress-proxy"
+
+
+@derives(KUBERNETES_NAME)
+def secret_store_name(owner: str, backend: Literal["vault", "secrets-manager"]) -> str:
+    """The SecretStore a service (or an add-on) reads one backend through, as itself."""
+    return f"{owner}-{backend}"
 
 
 @derives(KUBERNETES_NAME)
@@ -101,6 +108,8 @@ def service_objects(service: Service) -> tuple[KubernetesObject, ...]:
     for source in secrets:
         secret = kubernetes_secret_name(service, source)
         objects += [KubernetesObject("ExternalSecret", secret), KubernetesObject("Secret", secret)]
+    backends = {"vault" if source == "app" else "secrets-manager" for source in secrets}
+    objects += [KubernetesObject("SecretStore", secret_store_name(service.name, backend)) for backend in backends]
     if service.pci_scope and service.depends_on.external:
         proxy = egress_proxy_name(service)
         objects += [KubernetesObject(kind, proxy) for kind in (*named_after[:5], "ConfigMap")]

@@ -82,7 +82,6 @@ SYSTEM_PROJECT = "system"
 # Add-ons that call AWS through IRSA: the ServiceAccount their Helm chart runs under.
 ADDON_SERVICE_ACCOUNTS: dict[str, ServiceAccountRef] = {
     "cert-manager": ServiceAccountRef(ADDON_NAMESPACES["cert-manager"], "cert-manager"),
-    "external-secrets": ServiceAccountRef(ADDON_NAMESPACES["external-secrets"], "external-secrets"),
     "loki": ServiceAccountRef(ADDON_NAMESPACES["loki"], "loki"),
     "tempo": ServiceAccountRef(ADDON_NAMESPACES["tempo"], "tempo"),
     "aws-load-balancer-controller": ServiceAccountRef(ADDON_NAMESPACES["aws-load-balancer-controller"],

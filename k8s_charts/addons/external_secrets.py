@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalog import Environment, naming
-from k8s_charts.addons.base import MAX_UNAVAILABLE, Addon, highly_available, irsa_service_account, zone_spread
+from k8s_charts.addons.base import MAX_UNAVAILABLE, Addon, highly_available, zone_spread
 
 __all__ = ["ADDON", "values"]
 
@@ -53,7 +53,9 @@ def values(env: Environment) -> dict[str, Any]:
         # and two controllers writing the same Secrets would fight.
         "leaderElect": True,
         **_component(env, "controller"),
-        "serviceAccount": irsa_service_account(env, NAME),
+        # No AWS role of its own: every SecretStore authenticates as the service it serves
+        # (k8s_charts.secret_stores), so the controller itself can read nothing.
+        "serviceAccount": {"create": True, "name": NAME},
         "webhook": _component(env, "webhook"),
         "certController": _component(env, "certController"),
         "serviceMonitor": {"enabled": True},

@@ -26,7 +26,9 @@ from typing import Any
 from catalog import Environment, naming
 from k8s_charts.addons.base import MAX_UNAVAILABLE, Addon, highly_available, zone_spread
 
-__all__ = ["ADDON", "DASHBOARD_LABEL", "OPERATOR_VERSION", "values"]
+__all__ = ["ADDON", "DASHBOARD_LABEL", "GRAFANA_ACCOUNT", "GRAFANA_ADMIN_KEYS", "GRAFANA_ADMIN_SECRET",
+           "GRAFANA_VAULT",
+           "OPERATOR_VERSION", "values"]
 
 NAME = "kube-prometheus-stack"
 REPO_URL = "https://prometheus-community.github.io/helm-charts"
@@ -35,6 +37,13 @@ VERSION = "88.5.3"
 # The prometheus-operator release the pinned chart ships (its appVersion): the owner of the CRDs.
 OPERATOR_VERSION = "v0.93.1"
 NAMESPACE = naming.ADDON_NAMESPACES[NAME]
+# Grafana's admin login lives in Vault (at naming.vault_secret_path(env, "grafana")); External Secrets
+# copies it into GRAFANA_ADMIN_SECRET through a SecretStore authenticated as Grafana's own account
+# (k8s_charts.cluster_objects). The chart's `userKey`/`passwordKey` name the two properties.
+GRAFANA_VAULT = "grafana"
+GRAFANA_ACCOUNT = naming.ServiceAccountRef(NAMESPACE, "grafana")
+GRAFANA_ADMIN_SECRET = "grafana-admin"
+GRAFANA_ADMIN_KEYS = {"userKey": "admin-user", "passwordKey": "admin-password"}
 DEPENDS_ON: tuple[str, ...] = ()
 DASHBOARD_LABEL = ("grafana_dashboard", "1")
 RETENTION = "15d"
@@ -87,6 +96,9 @@ def values(env: Environment) -> dict[str, Any]:
         },
         "grafana": {
             "resources": RESOURCES["grafana"],
+            # Its own account (Vault reads it) and its admin login from Vault, not the chart's default password.
+            "serviceAccount": {"create": True, "name": GRAFANA_ACCOUNT.name},
+            "admin": {"existingSecret": GRAFANA_ADMIN_SECRET, **GRAFANA_ADMIN_KEYS},
             "sidecar": {
                 "dashboards": {
                     "enabled": True,
