@@ -13,6 +13,7 @@ from cdktf_cdktf_provider_aws.eks_cluster import (
     EksClusterAccessConfig,
     EksClusterEncryptionConfig,
     EksClusterEncryptionConfigProvider,
+    EksClusterKubernetesNetworkConfig,
     EksClusterUpgradePolicy,
     EksClusterVpcConfig,
 )
@@ -116,6 +117,9 @@ class Cluster(Construct):
             access_config=EksClusterAccessConfig(authentication_mode="API",
                                                  bootstrap_cluster_creator_admin_permissions=True),
             upgrade_policy=EksClusterUpgradePolicy(support_type="STANDARD"),
+            # Fixed, not picked by EKS: the NetworkPolicies to the Kubernetes API name this range.
+            kubernetes_network_config=EksClusterKubernetesNetworkConfig(
+                service_ipv4_cidr=naming.KUBERNETES_SERVICE_CIDR, ip_family="ipv4"),
             depends_on=[logs, cluster_policy],
         )
         issuer_url = self.this.identity.get(0).oidc.get(0).issuer

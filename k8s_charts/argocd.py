@@ -87,11 +87,8 @@ def _metadata(name: str, *, wave: int | None = None) -> dict[str, Any]:
     return metadata
 
 
-def _sync_policy(*options: str, namespace_labels: dict[str, str] | None = None) -> dict[str, Any]:
-    policy: dict[str, Any] = {"automated": AUTOMATED, "retry": RETRY, "syncOptions": list(options)}
-    if namespace_labels:
-        policy["managedNamespaceMetadata"] = {"labels": namespace_labels}
-    return policy
+def _sync_policy(*options: str) -> dict[str, Any]:
+    return {"automated": AUTOMATED, "retry": RETRY, "syncOptions": list(options)}
 
 
 class ArgoAppsChart(FolderChart):
@@ -176,19 +173,13 @@ class ArgoAppsChart(FolderChart):
                                  namespace=ARGOCD_NAMESPACE, sync_policy=_sync_policy("CreateNamespace=false"))
 
     def _addon_app(self, addon: Addon, wave: int) -> dict[str, Any]:
-        """A pinned chart or manifest folder. A namespace outside the catalog is created here with Pod
-        Security labels (Argo CD's own exists after the bootstrap; CreateNamespace is what lets Argo CD label
-        it). The bootstrap add-on has no finalizer: deleting its Application must not delete Argo CD."""
-        options = ["ServerSideApply=true"] if addon.server_side_apply else []
-        labels = None
-        if addon.namespace in self.catalog.namespaces:
-            options.insert(0, "CreateNamespace=false")
-        else:
-            options.insert(0, "CreateNamespace=true")
-            labels = {f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "audit", "warn")}
+        """A pinned chart or manifest folder, into a namespace cluster/ creates with its Pod Security level and
+        network baseline (k8s_charts.namespaces; Argo CD's own namespace exists from the bootstrap and is
+        labelled there too). The bootstrap add-on has no finalizer: deleting its Application must not
+        delete Argo CD."""
+        options = ["CreateNamespace=false", *(["ServerSideApply=true"] if addon.server_side_apply else [])]
         return self._application(addon.name, wave=wave, project=SYSTEM_PROJECT, source=addon.source(self.env),
-                                 namespace=addon.namespace,
-                                 sync_policy=_sync_policy(*options, namespace_labels=labels),
+                                 namespace=addon.namespace, sync_policy=_sync_policy(*options),
                                  finalizer=not addon.bootstrap)
 
 

@@ -22,7 +22,7 @@ from k8s_charts.addons import nginx_gateway_fabric
 from k8s_charts.addons.base import MAX_UNAVAILABLE
 from k8s_charts.addons.nginx_gateway_fabric import METRICS_PORT, data_plane_labels
 from k8s_charts.manifest import ChartPart, FolderChart, emit, standard_labels
-from k8s_charts.network_policy import edge_ingress
+from k8s_charts.network_policy import edge_egress, edge_ingress
 
 __all__ = ["GATEWAY_API", "HSTS", "HTTPS_REDIRECT_ROUTE", "EdgeObjects"]
 
@@ -84,6 +84,8 @@ class EdgeObjects(ChartPart):
                          load_balancer_cidrs=load_balancer_cidrs,
                          ports=(naming.EDGE_HTTPS_PORT, naming.EDGE_HEALTH_PORT), metrics_port=METRICS_PORT,
                          labels=standard_labels(name=naming.EDGE_INGRESS_POLICY, component=COMPONENT)),
+            edge_egress(namespace=namespace, selector=data_plane_labels(gateway), service=service,
+                        labels=standard_labels(name=naming.EDGE_EGRESS_POLICY, component=COMPONENT)),
         ]
         if replicas > 1:
             manifests += [self._disruption_budget(data_plane, data_plane_labels(gateway)),

@@ -18,7 +18,7 @@ import yaml
 from catalog import Environment, Service, naming
 from k8s_charts.footprint import PodFootprint, Workload
 from k8s_charts.manifest import ChartPart, FolderChart, emit, selector_labels, standard_labels
-from k8s_charts.network_policy import NON_INTERNET_RANGES, pod_peer
+from k8s_charts.network_policy import INTERNET, pod_peer
 from k8s_charts.scheduling import pci_scheduling
 
 __all__ = ["IMAGE", "PROXY_PORT", "EgressProxy", "allowed_hosts", "proxy_url", "proxy_workload"]
@@ -209,7 +209,7 @@ class EgressProxy(ChartPart):
         service = self.service
         ingress = {"from": [pod_peer(service.namespace, selector_labels(service.name))],
                    "ports": [{"protocol": "TCP", "port": PROXY_PORT}]}
-        internet = {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": list(NON_INTERNET_RANGES)}}],
+        internet = {"to": [INTERNET],
                     "ports": [{"protocol": "TCP", "port": TLS_PORT}]}
         return [
             self._policy("ingress", "Ingress", [ingress]),

@@ -1,8 +1,9 @@
-"""The cluster's namespaces and the guard rails of each workload namespace.
+"""Every namespace the platform creates, and its guard rails.
 
-Every namespace enforces its Pod Security level. Workload namespaces also get a quota sized from
-the services they run, container defaults, and a default-deny network baseline that the per-service
-policies (k8s_charts.service) open up flow by flow.
+The catalog's namespaces and those the add-ons run in. Each enforces its Pod Security level and starts
+at default deny with DNS allowed. Workload namespaces also get a quota sized from the services they
+run and container defaults, and the per-service policies (k8s_charts.service) open them up flow by
+flow; add-on namespaces get the flows their add-ons declare (k8s_charts.namespace_policies).
 """
 
 from __future__ import annotations
@@ -12,16 +13,18 @@ from typing import Any
 
 from constructs import Construct
 
-from catalog import Catalog, Environment, Service
-from catalog.models import Namespace
+from catalog import Catalog, Environment, Service, naming
+from k8s_charts.addons import ADDONS
 from k8s_charts.addons.aws_load_balancer_controller import NAMESPACE_LABELS
 from k8s_charts.footprint import ZERO, peak_pods, service_workloads
 from k8s_charts.manifest import FolderChart, emit, standard_labels
+from k8s_charts.namespace_policies import addon_namespace_policies, combined
 from k8s_charts.network_policy import allow_dns_egress, allow_istiod_egress, default_deny
 
 __all__ = ["NamespacesChart"]
 
 FOLDER = "cluster"
+POD_SECURITY_LEVELS = ("restricted", "baseline", "privileged")
 
 
 def _cpu(millis: int) -> str:
@@ -30,6 +33,11 @@ def _cpu(millis: int) -> str:
 
 def _memory(size: int) -> str:
     return f"{math.ceil(size / 1024**2)}Mi"
+
+
+def _most_permissive(levels) -> str:
+    """The Pod Security level that admits every add-on of a namespace."""
+    return max(levels, key=POD_SECURITY_LEVELS.index)
 
 
 class NamespacesChart(FolderChart):
@@ -43,28 +51,42 @@ class NamespacesChart(FolderChart):
     def __init__(self, scope: Construct, construct_id: str, *, catalog: Catalog, env: Environment) -> None:
         super().__init__(scope, construct_id, folder=FOLDER)
         self.env = env
-        for name, namespace in catalog.namespaces.items():
-            emit(self, f"namespace-{name}", self._namespace(name, namespace))
-            if not namespace.workloads:
-                continue
+        addons = {name: [addon for addon in ADDONS.values() if addon.namespace == name]
+                  for name in sorted({addon.namespace for addon in ADDONS.values()} - set(catalog.namespaces))}
+        levels = {**{name: namespace.pod_security for name, namespace in catalog.namespaces.items()},
+                  **{name: _most_permissive(addon.pod_security for addon in owners) for name, owners in addons.items()}}
+        workload_namespaces = sorted(name for name, namespace in catalog.namespaces.items() if namespace.workloads)
+        plan = naming.subnet_plan(env)
+        for name, level in levels.items():
+            workloads = catalog.namespaces[name].workloads if name in catalog.namespaces else False
             labels = standard_labels(name=name, component="guardrails")
-            services = [service for service in env.services.values() if service.namespace == name]
-            manifests = [default_deny(namespace=name, labels=labels),
+            manifests = [self._namespace(name, level, workloads), default_deny(namespace=name, labels=labels),
                          allow_dns_egress(namespace=name, labels=labels)]
-            if env.istio_injection:
-                manifests.append(allow_istiod_egress(namespace=name, labels=labels))
-            if services:
-                manifests += [self._quota(name, services, labels), self._limit_range(name, services, labels)]
+            if workloads:
+                manifests += self._workload_guardrails(name, labels)
+            else:
+                network = combined(addon.network for addon in ADDONS.values() if addon.namespace == name)
+                manifests += addon_namespace_policies(namespace=name, network=network, vpc_cidr=env.vpc_cidr,
+                                                      private_subnets=plan.private,
+                                                      workload_namespaces=workload_namespaces, labels=labels)
             for manifest in manifests:
-                emit(self, f"{name}-{manifest['kind']}-{manifest['metadata']['name']}", manifest)
+                suffix = f"{name}-{manifest['kind']}-{manifest['metadata']['name']}"
+                emit(self, f"namespace-{name}" if manifest["kind"] == "Namespace" else suffix, manifest)
 
-    def _namespace(self, name: str, namespace: Namespace) -> dict[str, Any]:
-        security = {f"pod-security.kubernetes.io/{mode}": namespace.pod_security
-                    for mode in ("enforce", "audit", "warn")}
+    def _workload_guardrails(self, name: str, labels: dict[str, str]) -> list[dict[str, Any]]:
+        """Istio's control plane when meshed; a quota and container defaults sized from the services here."""
+        services = [service for service in self.env.services.values() if service.namespace == name]
+        manifests = [allow_istiod_egress(namespace=name, labels=labels)] if self.env.istio_injection else []
+        if services:
+            manifests += [self._quota(name, services, labels), self._limit_range(name, services, labels)]
+        return manifests
+
+    def _namespace(self, name: str, level: str, workloads: bool) -> dict[str, Any]:
+        security = {f"pod-security.kubernetes.io/{mode}": level for mode in ("enforce", "audit", "warn")}
         labels = standard_labels(name=name, component="namespace") | security | {
             "pod-security.kubernetes.io/enforce-version": f"v{self.env.kubernetes_version}"}
         labels |= NAMESPACE_LABELS.get(name, {})
-        if namespace.workloads and self.env.istio_injection:
+        if workloads and self.env.istio_injection:
             labels["istio-injection"] = "enabled"
         return {
             "apiVersion": "v1",

@@ -13,39 +13,43 @@ from typing import Any
 
 from catalog import naming
 from catalog.models import Service
+from k8s_charts.addons import kube_prometheus_stack, tempo
 from k8s_charts.addons.nginx_gateway_fabric import data_plane_labels
 
 __all__ = [
     "EDGE_DATA_PLANE",
+    "INTERNET",
     "NON_INTERNET_RANGES",
-    "OBSERVABILITY_NAMESPACE",
     "PROMETHEUS",
     "TEMPO",
-    "TEMPO_OTLP_GRPC_PORT",
     "Peer",
     "allow_dns_egress",
     "allow_istiod_egress",
     "default_deny",
+    "edge_egress",
     "edge_ingress",
     "pod_peer",
+    "policy",
+    "policy_metadata",
     "service_egress",
     "service_ingress",
+    "tcp",
 ]
 
 Peer = dict[str, Any]
 
-OBSERVABILITY_NAMESPACE = "observability"
-TEMPO_OTLP_GRPC_PORT = 4317
 # Labels the upstream software puts on its pods (NGINX Gateway Fabric's data plane, kube-prometheus-stack,
 # tempo).
 EDGE_DATA_PLANE = (naming.EDGE_NAMESPACE, data_plane_labels(naming.EDGE_GATEWAY))
-PROMETHEUS = (OBSERVABILITY_NAMESPACE, {"app.kubernetes.io/name": "prometheus"})
-TEMPO = (OBSERVABILITY_NAMESPACE, {"app.kubernetes.io/name": "tempo"})
+PROMETHEUS = (kube_prometheus_stack.NAMESPACE, {"app.kubernetes.io/name": "prometheus"})
+TEMPO = (tempo.NAMESPACE, {"app.kubernetes.io/name": "tempo"})
 # "The internet" for egress: everything but private, shared (CGNAT) and link-local (IMDS) space.
 NON_INTERNET_RANGES = ("10.0.0.0/8", "100.64.0.0/10", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16")
+# The internet as a NetworkPolicy peer.
+INTERNET: Peer = {"ipBlock": {"cidr": "0.0.0.0/0", "except": list(NON_INTERNET_RANGES)}}
 
 
-def _metadata(name: str, namespace: str, labels: dict[str, str],
+def policy_metadata(name: str, namespace: str, labels: dict[str, str],
               annotations: dict[str, str] | None = None) -> dict[str, Any]:
     metadata: dict[str, Any] = {"name": name, "namespace": namespace, "labels": labels}
     if annotations:
@@ -53,7 +57,7 @@ def _metadata(name: str, namespace: str, labels: dict[str, str],
     return metadata
 
 
-def _policy(metadata: dict[str, Any], pod_selector: dict[str, Any], kind: str,
+def policy(metadata: dict[str, Any], pod_selector: dict[str, Any], kind: str,
             rules: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "apiVersion": "networking.k8s.io/v1",
@@ -63,7 +67,7 @@ def _policy(metadata: dict[str, Any], pod_selector: dict[str, Any], kind: str,
     }
 
 
-def _tcp(*ports: int) -> list[dict[str, Any]]:
+def tcp(*ports: int) -> list[dict[str, Any]]:
     return [{"protocol": "TCP", "port": port} for port in ports]
 
 
@@ -84,14 +88,14 @@ def default_deny(*, namespace: str, labels: dict[str, str]) -> dict[str, Any]:
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": _metadata(naming.DEFAULT_DENY_POLICY, namespace, labels),
+        "metadata": policy_metadata(naming.DEFAULT_DENY_POLICY, namespace, labels),
         "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
     }
 
 
 def allow_dns_egress(*, namespace: str, labels: dict[str, str]) -> dict[str, Any]:
     """Every pod resolves names through CoreDNS (EKS labels it k8s-app=kube-dns)."""
-    return _policy(_metadata(naming.DNS_EGRESS_POLICY, namespace, labels), {}, "Egress", [{
+    return policy(policy_metadata(naming.DNS_EGRESS_POLICY, namespace, labels), {}, "Egress", [{
         "to": [pod_peer("kube-system", {"k8s-app": "kube-dns"})],
         "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
     }])
@@ -99,9 +103,9 @@ def allow_dns_egress(*, namespace: str, labels: dict[str, str]) -> dict[str, Any
 
 def allow_istiod_egress(*, namespace: str, labels: dict[str, str]) -> dict[str, Any]:
     """Injected sidecars fetch their configuration and certificates from istiod (XDS over TLS on 15012)."""
-    return _policy(_metadata(naming.ISTIOD_EGRESS_POLICY, namespace, labels), {}, "Egress", [{
+    return policy(policy_metadata(naming.ISTIOD_EGRESS_POLICY, namespace, labels), {}, "Egress", [{
         "to": [pod_peer("istio-system", {"app": "istiod"})],
-        "ports": _tcp(15012),
+        "ports": tcp(15012),
     }])
 
 
@@ -111,47 +115,57 @@ def service_ingress(*, service: Service, callers: list[Service], selector: dict[
     data plane."""
     rules: list[dict[str, Any]] = []
     if callers:
-        rules.append({"from": [_service_peer(caller) for caller in callers], "ports": _tcp(service.port)})
+        rules.append({"from": [_service_peer(caller) for caller in callers], "ports": tcp(service.port)})
     if service.public:
-        rules.append({"from": [pod_peer(*EDGE_DATA_PLANE)], "ports": _tcp(service.port)})
-    rules.append({"from": [pod_peer(*PROMETHEUS)], "ports": _tcp(service.port)})
-    metadata = _metadata(naming.network_policy_name(service, "ingress"), service.namespace, labels)
-    return _policy(metadata, {"matchLabels": selector}, "Ingress", rules)
+        rules.append({"from": [pod_peer(*EDGE_DATA_PLANE)], "ports": tcp(service.port)})
+    rules.append({"from": [pod_peer(*PROMETHEUS)], "ports": tcp(service.port)})
+    metadata = policy_metadata(naming.network_policy_name(service, "ingress"), service.namespace, labels)
+    return policy(metadata, {"matchLabels": selector}, "Ingress", rules)
 
 
 def service_egress(*, service: Service, dependencies: list[Service], data_subnets: tuple[str, ...],
                    internet_hosts: tuple[str, ...], selector: dict[str, str], labels: dict[str, str],
-                   proxy: tuple[Peer, int] | None = None) -> dict[str, Any]:
+                   proxy: tuple[Peer, int] | None = None, aws_endpoints: Sequence[str] = ()) -> dict[str, Any]:
     """Where `service` may connect: its dependencies, its data stores, named internet hosts, and Tempo.
 
     NetworkPolicy cannot match host names, so internet egress is TCP 443 to public address space,
     or, with `proxy` (its pods and port), only to the proxy that enforces the names; the annotation
-    records which hosts the rule exists for.
+    records which hosts the rule exists for. `aws_endpoints`: the subnets of the VPC's interface
+    endpoints, where STS (IRSA's token exchange) resolves inside the VPC.
     """
-    rules = [{"to": [_service_peer(target)], "ports": _tcp(target.port)} for target in dependencies]
+    rules = [{"to": [_service_peer(target)], "ports": tcp(target.port)} for target in dependencies]
     data_stores = [port for port, wanted in ((naming.POSTGRES_PORT, service.depends_on.postgres),
                                              (naming.REDIS_PORT, service.depends_on.redis)) if wanted]
     if data_stores:
         rules.append({"to": [{"ipBlock": {"cidr": cidr}} for cidr in data_subnets],
-                      "ports": _tcp(*data_stores)})
+                      "ports": tcp(*data_stores)})
     if internet_hosts and proxy:
         peer, port = proxy
-        rules.append({"to": [peer], "ports": _tcp(port)})
+        rules.append({"to": [peer], "ports": tcp(port)})
     elif internet_hosts:
-        rules.append({"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": list(NON_INTERNET_RANGES)}}],
-                      "ports": _tcp(443)})
-    rules.append({"to": [pod_peer(*TEMPO)], "ports": _tcp(TEMPO_OTLP_GRPC_PORT)})
+        rules.append({"to": [INTERNET], "ports": tcp(443)})
+    if aws_endpoints:
+        rules.append({"to": [{"ipBlock": {"cidr": cidr}} for cidr in aws_endpoints], "ports": tcp(443)})
+    rules.append({"to": [pod_peer(*TEMPO)], "ports": tcp(tempo.OTLP_GRPC_PORT)})
     annotations = {"payledger.io/egress-hosts": ",".join(internet_hosts)} if internet_hosts else None
-    metadata = _metadata(naming.network_policy_name(service, "egress"), service.namespace, labels, annotations)
-    return _policy(metadata, {"matchLabels": selector}, "Egress", rules)
+    metadata = policy_metadata(naming.network_policy_name(service, "egress"), service.namespace, labels, annotations)
+    return policy(metadata, {"matchLabels": selector}, "Egress", rules)
+
+
+def edge_egress(*, namespace: str, selector: dict[str, str], service: Service,
+                labels: dict[str, str]) -> dict[str, Any]:
+    """Where the NGINX data plane may connect: the public service it routes to, and nothing else."""
+    metadata = policy_metadata(naming.EDGE_EGRESS_POLICY, namespace, labels)
+    return policy(metadata, {"matchLabels": selector}, "Egress",
+                  [{"to": [_service_peer(service)], "ports": tcp(service.port)}])
 
 
 def edge_ingress(*, namespace: str, selector: dict[str, str], load_balancer_cidrs: Sequence[str],
                  ports: Sequence[int], metrics_port: int, labels: dict[str, str]) -> dict[str, Any]:
     """Who may open connections to the NGINX data plane: the ALB's nodes, from its public subnets, on the
     listener and health-check ports; Prometheus on the metrics port."""
-    metadata = _metadata(naming.EDGE_INGRESS_POLICY, namespace, labels)
-    return _policy(metadata, {"matchLabels": selector}, "Ingress", [
-        {"from": [{"ipBlock": {"cidr": cidr}} for cidr in load_balancer_cidrs], "ports": _tcp(*ports)},
-        {"from": [pod_peer(*PROMETHEUS)], "ports": _tcp(metrics_port)},
+    metadata = policy_metadata(naming.EDGE_INGRESS_POLICY, namespace, labels)
+    return policy(metadata, {"matchLabels": selector}, "Ingress", [
+        {"from": [{"ipBlock": {"cidr": cidr}} for cidr in load_balancer_cidrs], "ports": tcp(*ports)},
+        {"from": [pod_peer(*PROMETHEUS)], "ports": tcp(metrics_port)},
     ])

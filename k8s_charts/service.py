@@ -13,11 +13,10 @@ from typing import Any
 
 from catalog import Catalog, Environment, Service, naming
 from k8s_charts import egress_proxy
+from k8s_charts.addons import tempo
 from k8s_charts.footprint import ISTIO_PROXY, ROLLOUT_SURGE_PERCENT
 from k8s_charts.manifest import ChartPart, FolderChart, emit, selector_labels, standard_labels
 from k8s_charts.network_policy import (
-    OBSERVABILITY_NAMESPACE,
-    TEMPO_OTLP_GRPC_PORT,
     pod_peer,
     service_egress,
     service_ingress,
@@ -32,7 +31,6 @@ PORT_NAME = "http"
 RUN_AS = 10001
 SCALE_DOWN_STABILIZATION_SECONDS = 300
 TERMINATION_GRACE_SECONDS = 30
-TEMPO_ENDPOINT = f"http://tempo.{OBSERVABILITY_NAMESPACE}.svc.cluster.local:{TEMPO_OTLP_GRPC_PORT}"
 
 
 def env_var(name: str) -> str:
@@ -83,7 +81,8 @@ class ServiceWorkload(ChartPart):
             ("egress-policy", service_egress(
                 service=service, dependencies=self.dependencies, data_subnets=naming.subnet_plan(env).data,
                 internet_hosts=egress_proxy.allowed_hosts(env, service), selector=self.selector,
-                labels=self.labels, proxy=proxy)),
+                labels=self.labels, proxy=proxy,
+                aws_endpoints=naming.subnet_plan(env).private if service.aws_access else ())),
         ):
             emit(self, construct, manifest)
         if self.proxy:
@@ -103,7 +102,7 @@ class ServiceWorkload(ChartPart):
             "AWS_REGION": env.region,
             "LOG_LEVEL": "info" if env.production else "debug",
             "OTEL_SERVICE_NAME": service.name,
-            "OTEL_EXPORTER_OTLP_ENDPOINT": TEMPO_ENDPOINT,
+            "OTEL_EXPORTER_OTLP_ENDPOINT": tempo.OTLP_ENDPOINT,
             "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
             "OTEL_RESOURCE_ATTRIBUTES": (f"deployment.environment={env.name},"
                                          f"service.namespace={service.namespace}"),

@@ -15,7 +15,6 @@ from crd_validation import CRD_DIR
 from catalog import Catalog, naming
 from k8s_charts import addons
 from k8s_charts.addons import ADDONS, kube_prometheus_stack, loki, tempo
-from k8s_charts.service import TEMPO_ENDPOINT
 
 EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+$")
 EXPECTED = {"argocd", "gateway-api-crds", "nginx-gateway-fabric", "aws-load-balancer-controller", "cert-manager",
@@ -142,5 +141,5 @@ def test_prometheus_and_grafana_select_from_every_namespace(catalog: Catalog, en
 
 
 def test_services_export_traces_to_the_tempo_release() -> None:
-    assert f"http://{tempo.OTLP_GRPC_HOST}" == TEMPO_ENDPOINT
+    assert f"http://{tempo.OTLP_GRPC_HOST}" == tempo.OTLP_ENDPOINT
     assert tempo.ADDON.name == "tempo" and tempo.NAMESPACE == "observability"

@@ -162,12 +162,10 @@ def test_addon_applications_install_the_pinned_charts(catalog: Catalog, built: d
         if addon.values:
             assert spec["source"]["helm"] == {"releaseName": name, "valuesObject": addon.values(env)}
         assert spec["destination"]["namespace"] == addon.namespace
-        options = spec["syncPolicy"]["syncOptions"]
-        created = addon.namespace not in catalog.namespaces
-        assert ("CreateNamespace=true" in options) is created
-        if created:  # a namespace outside the catalog still gets Pod Security labels
-            labels = spec["syncPolicy"]["managedNamespaceMetadata"]["labels"]
-            assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
+        # cluster/ creates every namespace, with its Pod Security level and network baseline
+        # (tests/test_namespace_policies.py); no Application creates or labels one.
+        assert "CreateNamespace=false" in spec["syncPolicy"]["syncOptions"]
+        assert "managedNamespaceMetadata" not in spec["syncPolicy"]
     assert "ServerSideApply=true" in applications["kube-prometheus-stack"]["spec"]["syncPolicy"]["syncOptions"]
 
 

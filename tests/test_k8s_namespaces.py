@@ -19,6 +19,7 @@ from crd_validation import validate_builtin
 from catalog import Catalog, Environment, Service
 from catalog.models import Gpu
 from k8s_charts import egress_proxy
+from k8s_charts.addons import ADDONS
 from k8s_charts.footprint import ISTIO_PROXY, ROLLOUT_SURGE_PERCENT, PodFootprint
 from k8s_charts.namespaces import NamespacesChart
 
@@ -97,13 +98,16 @@ def test_every_object_validates_strictly(catalog: Catalog, rendered, env_name: s
 @pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_namespaces_enforce_their_pod_security_level(catalog: Catalog, rendered, env_name: str) -> None:
     env = catalog.environments[env_name]
-    assert sorted(name for kind, _, name in rendered[env_name] if kind == "Namespace") == sorted(catalog.namespaces)
-    for name, namespace in catalog.namespaces.items():
+    levels = {addon.namespace: addon.pod_security for addon in ADDONS.values()}  # one level per add-on namespace
+    levels |= {name: namespace.pod_security for name, namespace in catalog.namespaces.items()}  # the catalog wins
+    assert sorted(name for kind, _, name in rendered[env_name] if kind == "Namespace") == sorted(levels)
+    for name, level in levels.items():
         labels = rendered[env_name]["Namespace", "", name]["metadata"]["labels"]
         for mode in ("enforce", "audit", "warn"):
-            assert labels[f"pod-security.kubernetes.io/{mode}"] == namespace.pod_security
+            assert labels[f"pod-security.kubernetes.io/{mode}"] == level
         assert labels["pod-security.kubernetes.io/enforce-version"] == f"v{env.kubernetes_version}"
-        assert labels.get("istio-injection") == ("enabled" if env.istio_injection and namespace.workloads else None)
+        assert labels.get("istio-injection") == ("enabled" if env.istio_injection and name in WORKLOAD_NAMESPACES
+                                                 else None)
 
 
 def test_istio_injection_labels_workload_namespaces_only(catalog: Catalog) -> None:
@@ -119,9 +123,10 @@ def test_istio_injection_labels_workload_namespaces_only(catalog: Catalog) -> No
 
 
 @pytest.mark.parametrize("env_name", ENVIRONMENTS)
-def test_guard_rails_only_in_workload_namespaces(catalog: Catalog, rendered, env_name: str) -> None:
+def test_quotas_only_in_workload_namespaces(catalog: Catalog, rendered, env_name: str) -> None:
+    """Add-on namespaces get their own flows (tests/test_namespace_policies.py), never a quota."""
     objects = rendered[env_name]
-    assert {namespace for _, namespace, _ in objects if namespace} <= set(WORKLOAD_NAMESPACES)
+    assert {ns for kind, ns, _ in objects if kind in ("ResourceQuota", "LimitRange")} <= set(WORKLOAD_NAMESPACES)
     for namespace in WORKLOAD_NAMESPACES:
         sized = [("ResourceQuota", "compute"), ("LimitRange", "container-defaults")]
         assert {(kind, name) for kind, ns, name in objects if ns == namespace} == {

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from catalog_params import ENVIRONMENTS
+from catalog_params import ENVIRONMENTS, WORKLOAD_NAMESPACES
 
 from catalog import Catalog, naming
 from catalog.naming import InvalidName, KubernetesObject
@@ -103,7 +103,8 @@ def test_service_objects_are_what_the_charts_render(catalog: Catalog, env_name: 
 @pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_namespace_objects_include_the_guard_rails(env_name: str) -> None:
     rendered = _rendered(env_name, "", ROOT / "gitops_out" / env_name / "cluster")
-    policies = {KubernetesObject(kind, name) for _, kind, name in rendered if kind == "NetworkPolicy"}
+    policies = {KubernetesObject(kind, name) for namespace, kind, name in rendered
+                if kind == "NetworkPolicy" and namespace in WORKLOAD_NAMESPACES}
     assert policies <= set(naming.NAMESPACE_OBJECTS)
 
 

@@ -3,7 +3,8 @@
 Built-in kinds are validated strictly against the Kubernetes schemas of the catalog's version
 (kubernetes-validate's schemas and lookup; a built-in API with no schema, e.g. a removed beta, is
 an error, not a warning); custom resources strictly against their CRDs' openAPIV3Schema; then the
-invariants no schema can express: every Deployment has its Service, HPA, PDB, ServiceAccount and
+invariants no schema can express: every namespace starts at default deny; every Deployment has its
+Service, HPA, PDB, ServiceAccount and
 NetworkPolicy, selectors match, ports exist, disruption is possible, Argo CD paths exist.
 
 Each environment's bootstrap folder holds Helm values files, not Kubernetes objects, and is left out.
@@ -18,7 +19,7 @@ from typing import Any
 import yaml
 
 from catalog.naming import BOOTSTRAP_FOLDER
-from validation.invariants import argo_paths, workload_invariants
+from validation.invariants import argo_paths, namespace_baselines, workload_invariants
 from validation.report import Finding, Report
 from validation.schemas import CrdSchemas, builtin_errors, is_builtin
 
@@ -63,6 +64,7 @@ def validate_tree(
         report.custom_checked += 1
         report.findings.extend(Finding(file, subject, message) for message in errors)
     report.findings.extend(workload_invariants(objects))
+    report.findings.extend(namespace_baselines(objects))
     report.findings.extend(argo_paths(root, objects, gitops_repo))
     report.findings.sort()
     return report

@@ -10,7 +10,7 @@ from typing import Any
 
 from validation.report import Finding
 
-__all__ = ["argo_paths", "workload_invariants"]
+__all__ = ["argo_paths", "namespace_baselines", "workload_invariants"]
 
 Manifest = dict[str, Any]
 
@@ -111,6 +111,22 @@ def _identity_and_traffic(workload: _Workload) -> Iterator[str]:
         yield "no NetworkPolicy selects its pods"
     if not _labels_match(workload.deployment["spec"].get("selector", {}).get("matchLabels"), workload.pod_labels):
         yield "spec.selector does not match the pod template labels"
+
+
+def namespace_baselines(objects: list[tuple[str, Manifest]]) -> Iterator[Finding]:
+    """Every namespace the platform creates starts at default deny: a NetworkPolicy selecting all its pods
+    for both directions, with no rule (the allow-lists beside it open what each flow needs)."""
+    denied = {(file.split("/")[1], manifest["metadata"].get("namespace")) for file, manifest in objects
+              if manifest.get("kind") == "NetworkPolicy" and _denies_everything(manifest.get("spec", {}))}
+    for file, manifest in objects:
+        if manifest.get("kind") == "Namespace" and (file.split("/")[1], manifest["metadata"]["name"]) not in denied:
+            yield Finding(file, f"Namespace/{manifest['metadata']['name']}",
+                          "no default-deny NetworkPolicy (podSelector {}, Ingress and Egress, no rules)")
+
+
+def _denies_everything(spec: dict[str, Any]) -> bool:
+    return (spec.get("podSelector") == {} and sorted(spec.get("policyTypes", [])) == ["Egress", "Ingress"]
+            and not spec.get("ingress") and not spec.get("egress"))
 
 
 def argo_paths(root: Path, objects: list[tuple[str, dict[str, Any]]], gitops_repo: str) -> Iterator[Finding]:

@@ -19,6 +19,7 @@ from catalog.naming.rules import (
 )
 
 __all__ = [
+    "EDGE_EGRESS_POLICY",
     "EDGE_GATEWAY",
     "EDGE_GATEWAY_CLASS",
     "EDGE_HEALTH_PATH",
@@ -49,6 +50,7 @@ EDGE_HEALTH_PORT = 8081
 EDGE_HEALTH_PATH = "/readyz"
 # In the edge namespace: the load balancer's subnets may reach the NGINX data plane.
 EDGE_INGRESS_POLICY = "allow-load-balancer"
+EDGE_EGRESS_POLICY = "allow-public-service"
 # What the public service's namespace holds for the edge, each named after the service: its route
 # from the Gateway and the NGINX policies attached to that route.
 EDGE_OBJECT_KINDS = ("HTTPRoute", "RateLimitPolicy", "ClientSettingsPolicy")

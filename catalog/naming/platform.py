@@ -21,6 +21,7 @@ __all__ = [
     "DEFAULT_PROJECT",
     "GPU_NODE_POOL",
     "GPU_TAINT",
+    "KUBERNETES_SERVICE_CIDR",
     "NODE_POOL_LABEL",
     "PCI_NODE_POOL",
     "PCI_TAINT",
@@ -36,6 +37,9 @@ __all__ = [
     "subnet_plan",
 ]
 
+# Addresses of the cluster's Services: set on the EKS cluster (Terraform) and allowed in the
+# NetworkPolicies to the Kubernetes API; no VPC may overlap it (catalog.rules.network).
+KUBERNETES_SERVICE_CIDR = "172.20.0.0/16"
 # Ports of the data stores: Terraform opens them in security groups, NetworkPolicies in the cluster.
 POSTGRES_PORT = 5432
 REDIS_PORT = 6379

@@ -20,8 +20,12 @@ EVERYWHERE = ipaddress.IPv4Network("0.0.0.0/0")
 
 
 def vpc(env: Environment) -> Iterator[Finding]:
-    if not any(ipaddress.IPv4Network(env.vpc_cidr).subnet_of(private) for private in RFC1918_RANGES):
+    network = ipaddress.IPv4Network(env.vpc_cidr)
+    if not any(network.subnet_of(private) for private in RFC1918_RANGES):
         yield Finding(("environments", env.name, "vpc_cidr"), f"{env.vpc_cidr} is not private address space (RFC 1918)")
+    if network.overlaps(ipaddress.IPv4Network(naming.KUBERNETES_SERVICE_CIDR)):
+        yield Finding(("environments", env.name, "vpc_cidr"), f"{env.vpc_cidr} overlaps the cluster's Service "
+                      f"addresses {naming.KUBERNETES_SERVICE_CIDR}")
 
 
 def zones(env: Environment) -> Iterator[Finding]:

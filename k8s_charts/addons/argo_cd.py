@@ -29,7 +29,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalog import Environment, naming
-from k8s_charts.addons.base import MAX_UNAVAILABLE, Addon, highly_available, zone_spread
+from k8s_charts.addons.base import MAX_UNAVAILABLE, Addon, AddonNetwork, highly_available, zone_spread
 
 __all__ = ["ADDON", "APPLICATION_HEALTH", "PROGRESSIVE_SYNCS", "values"]
 
@@ -102,4 +102,6 @@ ADDON = Addon(
     depends_on=DEPENDS_ON,
     values=values,
     bootstrap=True,
+    # Git, Helm and OCI chart repositories over TLS.
+    network=AddonNetwork(aws=True),
 )

@@ -16,6 +16,7 @@ from catalog import Environment, naming
 from k8s_charts.addons.base import (
     MAX_UNAVAILABLE,
     Addon,
+    AddonNetwork,
     chart_selector,
     highly_available,
     irsa_service_account,
@@ -82,4 +83,6 @@ ADDON = Addon(
     namespace=NAMESPACE,
     depends_on=DEPENDS_ON,
     values=values,
+    # The ELB and EC2 APIs; webhook on 9443; metrics on 8080.
+    network=AddonNetwork(webhook_ports=(9443,), metrics_ports=(8080,), aws=True),
 )

@@ -20,11 +20,35 @@ from typing import Any
 
 from catalog import Environment, naming
 
-__all__ = ["MAX_UNAVAILABLE", "Addon", "chart_selector", "highly_available", "irsa_service_account", "zone_spread"]
+__all__ = ["MAX_UNAVAILABLE", "Addon", "AddonNetwork", "chart_selector", "highly_available", "irsa_service_account",
+           "zone_spread"]
 
 # Voluntary disruptions (node drains, cluster upgrades) take one pod of a component at a time.
 MAX_UNAVAILABLE = 1
 ZONE_KEY = "topology.kubernetes.io/zone"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddonNetwork:
+    """The flows an add-on's pods need beyond their own namespace and DNS. Every namespace the platform
+    creates starts at default-deny (k8s_charts.namespaces); these open what the add-on cannot work without.
+
+    Fields:
+        api_server: it watches or writes the Kubernetes API (True).
+        webhook_ports: ports the API server calls (admission and conversion webhooks) (none).
+        metrics_ports: ports Prometheus scrapes (none).
+        aws: it calls AWS APIs (through the VPC's interface endpoints and over the internet) or other TLS
+            services on the internet: ACME, Git and chart repositories, notification receivers (False).
+        scrapes_cluster: it reaches every pod and node of the cluster on any port: Prometheus (False).
+        workload_ports: ports the workload namespaces' pods send to, such as Tempo's OTLP (none).
+    """
+
+    api_server: bool = True
+    webhook_ports: tuple[int, ...] = ()
+    metrics_ports: tuple[int, ...] = ()
+    aws: bool = False
+    scrapes_cluster: bool = False
+    workload_ports: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,6 +69,9 @@ class Addon:
         bootstrap: installed by hand once before Argo CD can sync anything (Argo CD itself, with the
             values file synth writes to bootstrap/): every other Application waits for it, and deleting
             its Application must not cascade into the running Argo CD (False).
+        network: the flows its pods need (AddonNetwork; by default only the Kubernetes API).
+        pod_security: the Pod Security level of its namespace when the catalog does not declare it
+            ("restricted").
     """
 
     name: str
@@ -57,6 +84,8 @@ class Addon:
     values: Callable[[Environment], dict[str, Any]] | None = field(default=None, repr=False)
     server_side_apply: bool = False
     bootstrap: bool = False
+    network: AddonNetwork = AddonNetwork()
+    pod_security: str = "restricted"
 
     def __post_init__(self) -> None:
         oci = self.repo_url.startswith("oci://")

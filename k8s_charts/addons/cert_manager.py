@@ -14,7 +14,14 @@ from __future__ import annotations
 from typing import Any
 
 from catalog import Environment, naming
-from k8s_charts.addons.base import MAX_UNAVAILABLE, Addon, highly_available, irsa_service_account, zone_spread
+from k8s_charts.addons.base import (
+    MAX_UNAVAILABLE,
+    Addon,
+    AddonNetwork,
+    highly_available,
+    irsa_service_account,
+    zone_spread,
+)
 
 __all__ = ["ADDON", "values"]
 
@@ -72,4 +79,6 @@ ADDON = Addon(
     namespace=NAMESPACE,
     depends_on=DEPENDS_ON,
     values=values,
+    # ACME and Route53 (DNS-01) over TLS; the API server calls its webhook on 10250; metrics on 9402.
+    network=AddonNetwork(webhook_ports=(10250,), metrics_ports=(9402,), aws=True),
 )

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalog import Environment, naming
-from k8s_charts.addons.base import MAX_UNAVAILABLE, Addon, highly_available, zone_spread
+from k8s_charts.addons.base import MAX_UNAVAILABLE, Addon, AddonNetwork, highly_available, zone_spread
 
 __all__ = ["ADDON", "values"]
 
@@ -70,4 +70,6 @@ ADDON = Addon(
     namespace=NAMESPACE,
     depends_on=DEPENDS_ON,
     values=values,
+    # Secrets Manager and STS for each store's IRSA role, and Vault; webhook on 10250; metrics on 8080.
+    network=AddonNetwork(webhook_ports=(10250,), metrics_ports=(8080,), aws=True),
 )

@@ -11,7 +11,7 @@ is larger than client-side apply's annotation may hold.
 from __future__ import annotations
 
 from catalog import naming
-from k8s_charts.addons.base import Addon
+from k8s_charts.addons.base import Addon, AddonNetwork
 
 __all__ = ["ADDON", "NAME"]
 
@@ -31,4 +31,6 @@ ADDON = Addon(
     namespace=NAMESPACE,
     depends_on=DEPENDS_ON,
     server_side_apply=True,
+    # CRDs only: no pods.
+    network=AddonNetwork(api_server=False),
 )

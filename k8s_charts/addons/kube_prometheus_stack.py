@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalog import Environment, naming
-from k8s_charts.addons.base import MAX_UNAVAILABLE, Addon, highly_available, zone_spread
+from k8s_charts.addons.base import MAX_UNAVAILABLE, Addon, AddonNetwork, highly_available, zone_spread
 
 __all__ = ["ADDON", "DASHBOARD_LABEL", "GRAFANA_ACCOUNT", "GRAFANA_ADMIN_KEYS", "GRAFANA_ADMIN_SECRET",
            "GRAFANA_VAULT",
@@ -124,4 +124,6 @@ ADDON = Addon(
     depends_on=DEPENDS_ON,
     values=values,
     server_side_apply=True,  # its CRDs exceed the 256 KiB last-applied annotation
+    # Prometheus scrapes every pod and node; Alertmanager notifies over TLS; the operator's webhook on 10250.
+    network=AddonNetwork(webhook_ports=(10250,), aws=True, scrapes_cluster=True),
 )

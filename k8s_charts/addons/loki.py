@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalog import Environment, naming
-from k8s_charts.addons.base import MAX_UNAVAILABLE, Addon, irsa_service_account, zone_spread
+from k8s_charts.addons.base import MAX_UNAVAILABLE, Addon, AddonNetwork, irsa_service_account, zone_spread
 
 __all__ = ["ADDON", "GATEWAY_HOST", "REPLICATION_FACTOR", "replicas", "values"]
 
@@ -103,4 +103,6 @@ ADDON = Addon(
     namespace=NAMESPACE,
     depends_on=DEPENDS_ON,
     values=values,
+    # Chunks and index in S3 through its IRSA role.
+    network=AddonNetwork(aws=True),
 )

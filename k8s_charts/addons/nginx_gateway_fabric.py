@@ -18,7 +18,7 @@ from typing import Any
 
 from catalog import Environment, naming
 from k8s_charts.addons import gateway_api
-from k8s_charts.addons.base import Addon, chart_selector, highly_available, zone_spread
+from k8s_charts.addons.base import Addon, AddonNetwork, chart_selector, highly_available, zone_spread
 
 __all__ = ["ADDON", "METRICS_PORT", "NAME", "data_plane_labels", "values"]
 
@@ -77,4 +77,6 @@ ADDON = Addon(
     depends_on=DEPENDS_ON,
     values=values,
     server_side_apply=True,
+    # Its data plane's own flows (the ALB in, the public service out) are the edge's (k8s_charts.edge).
+    network=AddonNetwork(metrics_ports=(METRICS_PORT,)),
 )

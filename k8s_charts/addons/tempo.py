@@ -20,9 +20,9 @@ from __future__ import annotations
 from typing import Any
 
 from catalog import Environment, naming
-from k8s_charts.addons.base import Addon, irsa_service_account
+from k8s_charts.addons.base import Addon, AddonNetwork, irsa_service_account
 
-__all__ = ["ADDON", "OTLP_GRPC_HOST", "QUERY_HOST", "REPLICAS", "values"]
+__all__ = ["ADDON", "OTLP_ENDPOINT", "OTLP_GRPC_HOST", "OTLP_GRPC_PORT", "QUERY_HOST", "REPLICAS", "values"]
 
 NAME = "tempo"
 REPO_URL = "https://grafana-community.github.io/helm-charts"
@@ -30,7 +30,10 @@ CHART = "tempo"
 VERSION = "2.2.4"
 NAMESPACE = naming.ADDON_NAMESPACES[NAME]
 DEPENDS_ON = ("kube-prometheus-stack",)
-OTLP_GRPC_HOST = f"tempo.{NAMESPACE}.svc.cluster.local:4317"
+OTLP_GRPC_PORT = 4317
+OTLP_GRPC_HOST = f"tempo.{NAMESPACE}.svc.cluster.local:{OTLP_GRPC_PORT}"
+# What every service's OpenTelemetry exporter points at.
+OTLP_ENDPOINT = f"http://{OTLP_GRPC_HOST}"
 QUERY_HOST = f"tempo.{NAMESPACE}.svc.cluster.local:3200"
 REPLICAS = 1
 RETENTION = "336h"
@@ -53,7 +56,7 @@ def values(env: Environment) -> dict[str, Any]:
                     },
                 }
             },
-            "receivers": {"otlp": {"protocols": {"grpc": {"endpoint": "0.0.0.0:4317"}}}},
+            "receivers": {"otlp": {"protocols": {"grpc": {"endpoint": f"0.0.0.0:{OTLP_GRPC_PORT}"}}}},
         },
         "serviceAccount": irsa_service_account(env, NAME),
         "serviceMonitor": {"enabled": True},
@@ -68,4 +71,6 @@ ADDON = Addon(
     namespace=NAMESPACE,
     depends_on=DEPENDS_ON,
     values=values,
+    # Traces in S3 through its IRSA role; every service sends OTLP to it.
+    network=AddonNetwork(aws=True, workload_ports=(OTLP_GRPC_PORT,)),
 )
