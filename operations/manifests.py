@@ -22,6 +22,7 @@ ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
 ECR_IMAGE = re.compile(r"(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([^:@]+)")
 WEB_ACL_ARN = re.compile(r"arn:aws:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/[^/\s]+/[^/\s]+")
 SECRETS_MANAGER = "SecretsManager"
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ten times faster on a few hundred files
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def load(out: Path, env_name: str) -> list[Document]:
         raise FileNotFoundError(f"{folder}: no such folder; run `python main.py synth` first")
     return [Document(str(path.relative_to(out)), body)
             for path in sorted(folder.rglob("*.yaml"))
-            for body in yaml.safe_load_all(path.read_text(encoding="utf-8")) if isinstance(body, dict)]
+            for body in yaml.load_all(path.read_text(encoding="utf-8"), Loader=LOADER) if isinstance(body, dict)]
 
 
 @dataclass(frozen=True)
