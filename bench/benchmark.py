@@ -1,6 +1,7 @@
 """Benchmark: median wall time and peak memory of the whole process tree, per command.
 
     python bench/benchmark.py [--runs 5] [--only NAME ...] [--scaling 11,110,550] [--no-warmup]
+    python bench/benchmark.py --only rehearse [--rehearse-env dev|staging|prod|all]
 
 Each command runs `--runs` times in a fresh process (after one unmeasured warm-up run, so
 caches such as jsii's package cache and the fast provider's repacked tarball exist, as on a
@@ -21,6 +22,9 @@ Measured:
                  environment folder listing its files; the three runs in sequence;
                  --kustomize-runs times, default 1: at 550 services it takes minutes)
   synth-slow     (opt-in) main.py synth with PAYLEDGER_FAST_PROVIDER=0
+  rehearse       (opt-in) `python -m rehearsal --env E` once (it takes minutes): wall time and peak
+                 memory of the whole tree (Terraform, the provider, the emulator), and the seconds
+                 per stack from the rehearsal's own summary lines
 
 All output goes to a temporary folder; the working tree is only read. Runs by hand
 (`make bench`) or in CI's benchmark job, never as a test.
@@ -88,26 +92,33 @@ class Run:
     seconds: float
     peak_kb: int
     returncode: int
+    stdout: str = ""
 
 
-def run_once(argv: list[str], env: dict[str, str]) -> Run:
+def run_once(argv: list[str], env: dict[str, str], capture: bool = False) -> Run:
+    """`capture` keeps the command's stdout (the rehearsal's summary lines); otherwise it is discarded."""
     peak = 0
     started = time.perf_counter()
     process = subprocess.Popen(
-        argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE if capture else subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
-    stderr_chunks: list[bytes] = []
-    reader = threading.Thread(target=lambda: stderr_chunks.append(process.stderr.read()), daemon=True)  # type: ignore[union-attr]
-    reader.start()
+    chunks: dict[str, list[bytes]] = {"stdout": [], "stderr": []}
+    streams = ("stderr", "stdout") if capture else ("stderr",)
+    readers = [threading.Thread(target=lambda name=name: chunks[name].append(getattr(process, name).read()),
+                                daemon=True) for name in streams]
+    for reader in readers:
+        reader.start()
     while process.poll() is None:
         peak = max(peak, tree_rss_kb(process.pid))
         time.sleep(SAMPLE_S)
     seconds = time.perf_counter() - started
-    reader.join()
+    for reader in readers:
+        reader.join()
     if process.returncode != 0:
-        tail = b"".join(stderr_chunks).decode(errors="replace").strip().splitlines()[-3:]
+        tail = b"".join(chunks["stderr"]).decode(errors="replace").strip().splitlines()[-3:]
         print(f"    ! exit {process.returncode}: {' | '.join(tail)}", file=sys.stderr)
-    return Run(seconds, peak, process.returncode)
+    return Run(seconds, peak, process.returncode, b"".join(chunks["stdout"]).decode(errors="replace"))
 
 
 @dataclass
@@ -194,10 +205,28 @@ def scaling(counts: list[int], runs: int, warmup: bool, tmp: Path, kustomize_run
     return results
 
 
+def rehearse(env_name: str) -> Result:
+    """One rehearsal; its summary lines give the seconds per stack (Terraform's time for that stack)."""
+    from rehearsal.summary import parse
+
+    argv = [sys.executable, "-m", "rehearsal", "--env", env_name]
+    print(f"  rehearse: python -m rehearsal --env {env_name} (minutes)", file=sys.stderr, flush=True)
+    run = run_once(argv, BASE_ENV, capture=True)
+    result = Result(f"rehearse {env_name}", f"python -m rehearsal --env {env_name}", [run])
+    print("\n| stack | seconds | applied of planned | emulator gaps | re-plan changes | destroyed |")
+    print("|---|---|---|---|---|---|")
+    for report in filter(None, map(parse, run.stdout.splitlines())):
+        print(f"| {report.stack} | {report.seconds:.0f} s | {report.applied} of {report.planned} | {report.gaps} "
+              f"| {report.replan_changes} | {'yes' if report.destroyed else 'no'} |")
+    print()
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="measured runs per command (default 5)")
-    parser.add_argument("--only", nargs="+", choices=[*DEFAULT, "synth-slow"], help="subset to measure")
+    parser.add_argument("--only", nargs="+", choices=[*DEFAULT, "synth-slow", "rehearse"], help="subset to measure")
+    parser.add_argument("--rehearse-env", default="dev", help="environment for `rehearse` (default dev; or all)")
     parser.add_argument("--scaling", default="11,110,550", help="service counts (default 11,110,550)")
     parser.add_argument("--no-warmup", action="store_true", help="skip the unmeasured first run")
     parser.add_argument(
@@ -234,6 +263,8 @@ def main() -> int:
         if "scaling" in selected:
             counts = [int(c) for c in args.scaling.split(",") if c]
             results.extend(scaling(counts, args.runs, warmup, tmp, args.kustomize_runs))
+        if "rehearse" in selected:
+            results.append(rehearse(args.rehearse_env))
 
     print("| command | median wall | min wall | median peak RSS (tree) | max peak RSS (tree) | runs | status |")
     print("|---|---|---|---|---|---|---|")
