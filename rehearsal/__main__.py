@@ -64,8 +64,13 @@ def _settings(args: argparse.Namespace) -> tuple[Settings, list]:
     return settings, [catalog.environments[name] for name in names]
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised wherever the process is, so every `finally` runs: the emulator is stopped and
+    the temporary folders go, as on Ctrl-C (KeyboardInterrupt)."""
+
+
 def _terminate(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)  # unwinds through every `finally`: the emulator and temp folders go
+    raise Terminated(signum)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -83,6 +88,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in CREDENTIAL_SOURCES:
         os.environ.pop(name, None)
     os.environ.update(FAKE_CREDENTIALS)
+    try:
+        return _rehearse_all(settings, envs)
+    except (KeyboardInterrupt, Terminated) as stop:
+        signum = stop.args[0] if isinstance(stop, Terminated) else signal.SIGINT
+        progress(f"rehearsal: stopped by signal {signum}; the emulator and the temporary folders are gone")
+        return 128 + signum
+
+
+def _rehearse_all(settings: Settings, envs: list) -> int:
     failed = False
     for env in envs:
         started = time.monotonic()

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from catalog.models import Environment
 from operations import manifests, verify_aws
-from rehearsal.crossside import CrossSide, cross_side
+from rehearsal.crossside import cross_side
 
 __all__ = ["ALWAYS_SKIPPED", "VERIFY_NEEDS", "prove_cross_side", "run_verify", "verify_skips"]
 
@@ -41,15 +41,30 @@ def verify_skips(excluded: Mapping[str, str]) -> dict[str, str]:
 
 
 def prove_cross_side(env: Environment, url: str, gitops_out: Path, stack: Mapping[str, Any],
-                     excluded: Mapping[str, str]) -> CrossSide:
+                     excluded: Mapping[str, str], progress: Callable[[str], None]) -> list[str]:
+    """One line per name that is missing or misshapen; gaps and warnings go to `progress`."""
     names = manifests.aws_names(manifests.load(gitops_out, env.name))
-    return cross_side(verify_aws.connect(env, url), names, env.region, stack, excluded)
+    found = cross_side(verify_aws.connect(env, url), names, env.region, stack, excluded)
+    for line in (*found.gaps, *found.warnings):
+        progress(f"cross-side {line}")
+    progress(f"cross-side: {found.checked - len(found.failures) - len(found.gaps)} of {found.checked} names "
+             f"proven, {len(found.gaps)} not checkable (emulator gaps)")
+    return [f"cross-side {finding}" for finding in found.failures]
 
 
-def run_verify(env: Environment, url: str, catalog: Path, gitops_out: Path,
-               skips: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
-    """`main.py verify --only aws` against the emulator, in its own process as a user runs it."""
+def run_verify(env: Environment, url: str, catalog: Path, gitops_out: Path, excluded: Mapping[str, str],
+               progress: Callable[[str], None]) -> list[str]:
+    """`main.py verify --only aws` against the emulator, in its own process as an operator runs it;
+    one line per failed check (or its bad-input error)."""
+    skips = verify_skips(excluded)
+    for check, why in skips.items():
+        progress(f"verify skips {check}: {why}")
     command = [sys.executable, str(ROOT / "main.py"), "verify", "--env", env.name, "--only", "aws",
                "--endpoint-url", url, "--catalog", str(catalog), "--out", str(gitops_out)]
     command += [argument for check in sorted(skips) for argument in ("--skip", check)]
-    return subprocess.run(command, cwd=ROOT, text=True, capture_output=True, check=False, timeout=300)
+    result = subprocess.run(command, cwd=ROOT, text=True, capture_output=True, check=False, timeout=300)
+    summary = result.stderr.strip().splitlines()[-1:] if result.stderr.strip() else []
+    progress(" ".join(summary))
+    if result.returncode not in (0, 1):
+        return [f"verify exited {result.returncode}: {' '.join(summary)}"]
+    return [f"verify {line}" for line in result.stdout.splitlines()]

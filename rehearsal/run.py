@@ -19,7 +19,7 @@ from typing import Any
 from catalog import naming
 from catalog.models import Environment
 from rehearsal import proof
-from rehearsal.emulator import Emulator, running
+from rehearsal.emulator import running
 from rehearsal.gaps import Gaps
 from rehearsal.override import apply_override, replan_override
 from rehearsal.summary import Failed, StackReport
@@ -42,12 +42,13 @@ class Settings:
 
 @dataclass
 class StackRun:
-    """One stack through Terraform; the report fills in as the steps pass."""
+    """One stack through Terraform; its report fills in as the steps pass."""
 
     name: str
     source: Path
     workdir: Path
     config: Path
+    gaps: Gaps
     stack: dict[str, Any] = field(init=False)
     selection: Selection = field(init=False)
     terraform: Terraform = field(init=False)
@@ -55,32 +56,32 @@ class StackRun:
 
     def __post_init__(self) -> None:
         self.stack = json.loads((self.source / "cdk.tf.json").read_text())
+        self.selection = select(self.stack, self.gaps)
         self.terraform = Terraform(self.name, self.workdir, self.config)
-        self.report = StackReport(self.name)
+        self.report = StackReport(self.name, gaps=len(self.selection.excluded))
 
     @property
     def targets(self) -> tuple[str, ...]:
+        """Every resource not left out; none at all (the whole stack) when nothing is."""
         return self.selection.targets if self.selection.excluded else ()
 
-    def apply(self, emulator: Emulator, gaps: Gaps, progress: Progress) -> None:
+    def apply(self, url: str, progress: Progress) -> None:
         shutil.copytree(self.source, self.workdir)
-        (self.workdir / "rehearsal_override.tf.json").write_text(json.dumps(apply_override(self.stack, emulator.url)))
-        self.selection = select(self.stack, gaps)
+        (self.workdir / "rehearsal_override.tf.json").write_text(json.dumps(apply_override(self.stack, url)))
         for address, reason in self.selection.excluded.items():
             progress(f"{self.name}: left out {address}: {reason}")
         self.terraform.init()
         self.report.planned = self.terraform.planned()
-        progress(f"{self.name}: applying {self.report.planned - len(self.selection.excluded)} "
-                 f"of {self.report.planned} resources")
+        progress(f"{self.name}: applying {self.report.planned - self.report.gaps} of {self.report.planned} resources")
         self.terraform.apply(self.targets)
         self.report.applied = len(self.terraform.state())
-        self.report.gaps = len(self.selection.excluded)
         if self.report.applied + self.report.gaps != self.report.planned:
             raise Failed([f"{self.name}: applied {self.report.applied} and left out {self.report.gaps}, "
-                                   f"but the plan has {self.report.planned} resources"])
+                          f"but the plan has {self.report.planned} resources"])
 
-    def replan(self, gaps: Gaps) -> None:
-        (self.workdir / "rehearsal_replan_override.tf.json").write_text(json.dumps(replan_override(self.stack, gaps)))
+    def replan(self) -> None:
+        override = replan_override(self.stack, self.gaps)
+        (self.workdir / "rehearsal_replan_override.tf.json").write_text(json.dumps(override))
         changes = self.terraform.replan(self.targets)
         self.report.replan_changes = len(changes)
         if changes:
@@ -104,22 +105,14 @@ def _synthesize(env: Environment, settings: Settings, out: Path) -> Path:
     return out / "stacks"
 
 
-def _prove(env: Environment, emulator: Emulator, run: StackRun, settings: Settings) -> None:
+def _prove(env: Environment, url: str, run: StackRun, settings: Settings) -> None:
     """Cross-side names and verify's AWS half, on what was just applied."""
-    found = proof.prove_cross_side(env, emulator.url, settings.gitops_out, run.stack, run.selection.excluded)
-    for line in (*found.gaps, *found.warnings):
-        settings.progress(f"{run.name}: cross-side {line}")
-    settings.progress(f"{run.name}: cross-side: {found.checked - len(found.failures) - len(found.gaps)} "
-                      f"of {found.checked} names proven, {len(found.gaps)} not checkable (emulator gaps)")
-    skips = proof.verify_skips(run.selection.excluded)
-    for check, why in skips.items():
-        settings.progress(f"{run.name}: verify skips {check}: {why}")
-    verified = proof.run_verify(env, emulator.url, settings.catalog, settings.gitops_out, skips)
-    settings.progress(f"{run.name}: {verified.stderr.strip().splitlines()[-1] if verified.stderr.strip() else ''}")
-    problems = [f"cross-side {finding}" for finding in found.failures]
-    problems += [f"verify {line}" for line in verified.stdout.splitlines()]
-    if verified.returncode not in (0, 1):
-        problems.append(f"verify exited {verified.returncode}: {verified.stderr.strip()}")
+    def progress(message: str) -> None:
+        settings.progress(f"{run.name}: {message}")
+
+    excluded = run.selection.excluded
+    problems = proof.prove_cross_side(env, url, settings.gitops_out, run.stack, excluded, progress)
+    problems += proof.run_verify(env, url, settings.catalog, settings.gitops_out, excluded, progress)
     if problems:
         raise Failed(problems)
 
@@ -128,15 +121,15 @@ def rehearse(env: Environment, settings: Settings, tmp: Path) -> list[StackRepor
     progress = settings.progress
     stacks = _synthesize(env, settings, tmp / "cdktf.out")
     config = cli_config(tmp)
-    runs = [StackRun(name, stacks / name, tmp / "work" / name, config)
+    runs = [StackRun(name, stacks / name, tmp / "work" / name, config, settings.gaps)
             for name in (naming.state_stack_name(env), naming.stack_name(env))]
     with running(env.account_id, log=tmp / "emulator.log") as emulator:
         progress(f"rehearsal {env.name}: emulator pid {emulator.pid} at {emulator.url}")
         for run in runs:
-            run.apply(emulator, settings.gaps, progress)
-            run.replan(settings.gaps)
+            run.apply(emulator.url, progress)
+            run.replan()
             progress(f"{run.name}: applied {run.report.applied}, re-plan has no changes")
-        _prove(env, emulator, runs[-1], settings)
+        _prove(env, emulator.url, runs[-1], settings)
         for run in reversed(runs):
             run.destroy()
     return [run.report for run in runs]

@@ -6,9 +6,11 @@ fails says exactly which resource AWS (here: the emulator) refused and why.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -23,6 +25,7 @@ __all__ = ["MIRROR", "TERRAFORM", "Terraform", "TerraformError", "cli_config", "
 TERRAFORM = os.environ.get("TERRAFORM_BIN") or shutil.which("terraform")
 MIRROR = Path(os.environ.get("TF_PLUGIN_MIRROR", "/opt/tf-plugins"))
 COMMAND_TIMEOUT_S = 1800  # the provider's own waits: RDS alone takes ~3 minutes against the emulator
+STOP_TIMEOUT_S = 10
 NOISE = ("execution halted",)  # follows the real error when a run stops
 
 
@@ -31,8 +34,8 @@ class TerraformError(Failed):
 
 
 def missing_tools() -> str | None:
-    if not TERRAFORM:
-        return "terraform not found (TERRAFORM_BIN or PATH)"
+    if not (TERRAFORM and shutil.which(TERRAFORM)):
+        return f"terraform not found (TERRAFORM_BIN or PATH: {TERRAFORM or 'none'})"
     if not (MIRROR / "registry.terraform.io" / "hashicorp" / "aws").is_dir():
         return f"{MIRROR}: no hashicorp/aws filesystem mirror (TF_PLUGIN_MIRROR)"
     return None
@@ -70,6 +73,17 @@ def error_lines(messages: Iterable[Mapping[str, Any]], fallback: str) -> list[st
     return lines
 
 
+def _stop(process: subprocess.Popen) -> None:
+    """Terraform stops its plugins on SIGTERM; whatever of its group is left after that is killed."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(STOP_TIMEOUT_S)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
 def _changed(change: Mapping[str, Any]) -> list[str]:
     before, after = change.get("before") or {}, change.get("after") or {}
     unknown = change.get("after_unknown") or {}
@@ -87,14 +101,22 @@ class Terraform:
         env = {**os.environ, "TF_CLI_CONFIG_FILE": str(self.config), "TF_IN_AUTOMATION": "1",
                "CHECKPOINT_DISABLE": "1"}
         started = time.monotonic()
+        # its own process group: Terraform and its provider plugins are stopped together (see _stop)
+        process = subprocess.Popen([str(TERRAFORM), f"-chdir={self.workdir}", *args], env=env, text=True,
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   start_new_session=True)
         try:
-            return subprocess.run([str(TERRAFORM), f"-chdir={self.workdir}", *args], env=env, text=True,
-                                  capture_output=True, timeout=COMMAND_TIMEOUT_S, check=False)
+            stdout, stderr = process.communicate(timeout=COMMAND_TIMEOUT_S)
         except subprocess.TimeoutExpired as error:
+            _stop(process)
             message = f"{self.stack}: terraform {args[0]} did not finish in {COMMAND_TIMEOUT_S} s"
             raise TerraformError([message]) from error
+        except BaseException:  # Ctrl-C, SIGTERM: no provider plugin may outlive the rehearsal
+            _stop(process)
+            raise
         finally:
             self.seconds += time.monotonic() - started
+        return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
     def _json(self, *args: str) -> list[dict[str, Any]]:
         """Run a `-json` command; its messages, or TerraformError with one line per error."""
