@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from catalog import CatalogError, load_catalog
+from catalog import CatalogError, Environment, load_catalog
 from rehearsal.emulator import EmulatorError, emulator_version
 from rehearsal.gaps import GapError, load_gaps
 from rehearsal.override import UnknownService
@@ -44,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace) -> tuple[Settings, list]:
+def _settings(args: argparse.Namespace) -> tuple[Settings, list[Environment]]:
     """Everything checked before the first resource is created; raises on bad input."""
     catalog = load_catalog(Path(args.catalog), display_name=args.catalog)
     names = list(catalog.environments) if args.env == "all" else [args.env]
@@ -96,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 128 + signum
 
 
-def _rehearse_all(settings: Settings, envs: list) -> int:
+def _rehearse_all(settings: Settings, envs: list[Environment]) -> int:
     failed = False
     for env in envs:
         started = time.monotonic()
