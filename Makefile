@@ -4,9 +4,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 CHECKOV_VENV := .venv-checkov
+REHEARSAL_VENV := .venv-rehearsal
+ENV ?= dev
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: synth test check validate policy lint bench clean
+.PHONY: synth test check validate policy lint bench rehearse clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,6 +18,11 @@ $(VENV)/.installed: pyproject.toml
 $(CHECKOV_VENV)/.installed: requirements-policy.txt
 	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-policy.txt
+	@touch $@
+
+$(REHEARSAL_VENV)/.installed: requirements-rehearsal.txt
+	@test -x $(REHEARSAL_VENV)/bin/python || $(PYTHON) -m venv $(REHEARSAL_VENV)
+	$(REHEARSAL_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-rehearsal.txt
 	@touch $@
 
 synth: $(VENV)/.installed
@@ -43,5 +50,9 @@ lint: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) bench/benchmark.py
 
+# Apply, re-plan, prove and destroy against a local AWS emulator: ENV=dev (default), staging, prod or all.
+rehearse: $(VENV)/.installed $(REHEARSAL_VENV)/.installed
+	$(PY) -m rehearsal --env $(ENV)
+
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) cdktf.out
+	rm -rf $(VENV) $(CHECKOV_VENV) $(REHEARSAL_VENV) cdktf.out

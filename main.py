@@ -3,6 +3,7 @@
     python main.py synth      [--env ENV]... [--only kubernetes|terraform] [--catalog PATH]
     python main.py check      is the committed gitops_out/ what the code synthesizes now?
     python main.py validate   schemas, CRDs and cross-object invariants of gitops_out/
+    python main.py verify     --env ENV: is the deployed environment what the catalog asks for?
 
 Exit codes: 0 ok, 1 a check failed, 2 bad input or usage. Progress goes to stderr.
 """
@@ -206,6 +207,12 @@ def validate(catalog, args: argparse.Namespace) -> int:
     return EXIT_FAILED if problems else EXIT_OK
 
 
+def verify(catalog, args: argparse.Namespace) -> int:
+    from operations.verify import verify as run_verify
+
+    return run_verify(catalog, args)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="main.py", description=__doc__.split("\n\n")[0])
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -230,6 +237,13 @@ def parser() -> argparse.ArgumentParser:
     command("check", check, "Exit 1 and list the files that differ when gitops_out/ is not what synth makes now.")
     sub = command("validate", validate, "Validate every object under gitops_out/ (schemas, CRDs, invariants).")
     sub.add_argument("--crd-dir", help="folder of CustomResourceDefinition YAML files for custom resources")
+    sub = command("verify", verify, "Post-deploy check of one environment: AWS (boto3) and the cluster (kubeconfig).")
+    sub.add_argument("--env", action="append", required=True, help="the environment to check")
+    sub.add_argument("--endpoint-url", help="AWS endpoint (e.g. a local emulator) instead of AWS")
+    sub.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)")
+    sub.add_argument("--context", help="kubeconfig context (default: the current one)")
+    sub.add_argument("--only", choices=("aws", "kubernetes"), help="only one side")
+    sub.add_argument("--skip", action="append", metavar="CHECK", help="leave out one check (repeatable)")
     return root
 
 

@@ -1,6 +1,7 @@
 """Benchmark: median wall time and peak memory of the whole process tree, per command.
 
     python bench/benchmark.py [--runs 5] [--only NAME ...] [--scaling 11,110,550] [--no-warmup]
+    python bench/benchmark.py --only rehearse [--rehearse-env dev|staging|prod|all]
 
 Each command runs `--runs` times in a fresh process (after one unmeasured warm-up run, so
 caches such as jsii's package cache and the fast provider's repacked tarball exist, as on a
@@ -21,6 +22,9 @@ Measured:
                  environment folder listing its files; the three runs in sequence;
                  --kustomize-runs times, default 1: at 550 services it takes minutes)
   synth-slow     (opt-in) main.py synth with PAYLEDGER_FAST_PROVIDER=0
+  rehearse       (opt-in) `python -m rehearsal --env E` once (it takes minutes): wall time and peak
+                 memory of the whole tree (Terraform, the provider, the emulator), and the seconds
+                 per stack from the rehearsal's own summary lines
 
 All output goes to a temporary folder; the working tree is only read. Runs by hand
 (`make bench`) or in CI's benchmark job, never as a test.
@@ -88,26 +92,33 @@ class Run:
     seconds: float
     peak_kb: int
     returncode: int
+    stdout: str = ""
 
 
-def run_once(argv: list[str], env: dict[str, str]) -> Run:
+def run_once(argv: list[str], env: dict[str, str], capture: bool = False) -> Run:
+    """`capture` keeps the command's stdout (the rehearsal's summary lines); otherwise it is discarded."""
     peak = 0
     started = time.perf_counter()
     process = subprocess.Popen(
-        argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE if capture else subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
-    stderr_chunks: list[bytes] = []
-    reader = threading.Thread(target=lambda: stderr_chunks.append(process.stderr.read()), daemon=True)  # type: ignore[union-attr]
-    reader.start()
+    chunks: dict[str, list[bytes]] = {"stdout": [], "stderr": []}
+    streams = ("stderr", "stdout") if capture else ("stderr",)
+    readers = [threading.Thread(target=lambda name=name: chunks[name].append(getattr(process, name).read()),
+                                daemon=True) for name in streams]
+    for reader in readers:
+        reader.start()
     while process.poll() is None:
         peak = max(peak, tree_rss_kb(process.pid))
         time.sleep(SAMPLE_S)
     seconds = time.perf_counter() - started
-    reader.join()
+    for reader in readers:
+        reader.join()
     if process.returncode != 0:
-        tail = b"".join(stderr_chunks).decode(errors="replace").strip().splitlines()[-3:]
+        tail = b"".join(chunks["stderr"]).decode(errors="replace").strip().splitlines()[-3:]
         print(f"    ! exit {process.returncode}: {' | '.join(tail)}", file=sys.stderr)
-    return Run(seconds, peak, process.returncode)
+    return Run(seconds, peak, process.returncode, b"".join(chunks["stdout"]).decode(errors="replace"))
 
 
 @dataclass
@@ -194,47 +205,60 @@ def scaling(counts: list[int], runs: int, warmup: bool, tmp: Path, kustomize_run
     return results
 
 
-def main() -> int:
+def rehearse(env_name: str) -> Result:
+    """One rehearsal; its summary lines give the seconds per stack (Terraform's time for that stack)."""
+    from rehearsal.summary import parse
+
+    argv = [sys.executable, "-m", "rehearsal", "--env", env_name]
+    print(f"  rehearse: python -m rehearsal --env {env_name} (minutes)", file=sys.stderr, flush=True)
+    run = run_once(argv, BASE_ENV, capture=True)
+    result = Result(f"rehearse {env_name}", f"python -m rehearsal --env {env_name}", [run])
+    print("\n| stack | seconds | applied of planned | emulator gaps | re-plan changes | destroyed |")
+    print("|---|---|---|---|---|---|")
+    for report in filter(None, map(parse, run.stdout.splitlines())):
+        print(f"| {report.stack} | {report.seconds:.0f} s | {report.applied} of {report.planned} | {report.gaps} "
+              f"| {report.replan_changes} | {'yes' if report.destroyed else 'no'} |")
+    print()
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="measured runs per command (default 5)")
-    parser.add_argument("--only", nargs="+", choices=[*DEFAULT, "synth-slow"], help="subset to measure")
+    parser.add_argument("--only", nargs="+", choices=[*DEFAULT, "synth-slow", "rehearse"], help="subset to measure")
+    parser.add_argument("--rehearse-env", default="dev", help="environment for `rehearse` (default dev; or all)")
     parser.add_argument("--scaling", default="11,110,550", help="service counts (default 11,110,550)")
     parser.add_argument("--no-warmup", action="store_true", help="skip the unmeasured first run")
     parser.add_argument(
         "--kustomize-runs", type=int, default=1, help="runs of each kubectl kustomize comparison (default 1)"
     )
-    args = parser.parse_args()
+    return parser
+
+
+def _measure_all(args: argparse.Namespace, tmp: Path) -> list[Result]:
     selected = args.only or list(DEFAULT)
     warmup = not args.no_warmup
     py = sys.executable
+    outs = ["--out", str(tmp / "gitops_out"), "--tf-out", str(tmp / "cdktf.out"), "--docs-out", str(tmp / "docs")]
+    commands = {
+        "reference": [py, "-c", "import cdktf_cdktf_provider_aws"],
+        "synth": [py, "main.py", "synth", *outs],
+        "synth-tf": [py, "main.py", "synth", "--only", "terraform", *outs],
+        "synth-k8s": [py, "main.py", "synth", "--only", "kubernetes", *outs],
+        "check": [py, "main.py", "check"],
+    }
+    results = [measure(name, commands[name], args.runs, warmup) for name in commands if name in selected]
+    if "synth-slow" in selected:
+        results.append(measure("synth-slow", commands["synth"], args.runs, warmup, {"PAYLEDGER_FAST_PROVIDER": "0"}))
+    if "scaling" in selected:
+        counts = [int(c) for c in args.scaling.split(",") if c]
+        results.extend(scaling(counts, args.runs, warmup, tmp, args.kustomize_runs))
+    if "rehearse" in selected:
+        results.append(rehearse(args.rehearse_env))
+    return results
 
-    node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
-    print(
-        f"# {platform.node()}: {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}, "
-        f"Python {platform.python_version()}, node {node}",
-        file=sys.stderr,
-    )
-    results: list[Result] = []
-    with tempfile.TemporaryDirectory(prefix="payledger-bench-") as tmp_name:
-        tmp = Path(tmp_name)
-        outs = ["--out", str(tmp / "gitops_out"), "--tf-out", str(tmp / "cdktf.out")]
-        commands = {
-            "reference": [py, "-c", "import cdktf_cdktf_provider_aws"],
-            "synth": [py, "main.py", "synth", *outs],
-            "synth-tf": [py, "main.py", "synth", "--only", "terraform", *outs],
-            "synth-k8s": [py, "main.py", "synth", "--only", "kubernetes", *outs],
-            "check": [py, "main.py", "check"],
-        }
-        for name in ("reference", "synth", "synth-tf", "synth-k8s", "check"):
-            if name in selected:
-                results.append(measure(name, commands[name], args.runs, warmup))
-        if "synth-slow" in selected:
-            env = {"PAYLEDGER_FAST_PROVIDER": "0"}
-            results.append(measure("synth-slow", commands["synth"], args.runs, warmup, env))
-        if "scaling" in selected:
-            counts = [int(c) for c in args.scaling.split(",") if c]
-            results.extend(scaling(counts, args.runs, warmup, tmp, args.kustomize_runs))
 
+def _report(results: list[Result]) -> None:
     print("| command | median wall | min wall | median peak RSS (tree) | max peak RSS (tree) | runs | status |")
     print("|---|---|---|---|---|---|---|")
     for result in results:
@@ -242,13 +266,26 @@ def main() -> int:
     by_name = {r.name: r for r in results}
     if "reference" in by_name and "synth" in by_name:
         ratio = by_name["synth"].median_s / by_name["reference"].median_s
-        print(f"\nsynth / reference import: {ratio:.2f} (target <= 0.25)")
+        print(f"\nsynth / reference import: {ratio:.2f} (target <= 0.15)")
     for base in ("synth", "synth-k8s"):
         if "check" in by_name and base in by_name:
             print(f"check - {base}: {by_name['check'].median_s - by_name[base].median_s:+.2f} s (target <= +0.5 s)")
     print("\ncommands:")
     for result in results:
         print(f"- {result.name}: `{result.command}`")
+
+
+def main() -> int:
+    args = _parser().parse_args()
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+    print(
+        f"# {platform.node()}: {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}, "
+        f"Python {platform.python_version()}, node {node}",
+        file=sys.stderr,
+    )
+    with tempfile.TemporaryDirectory(prefix="payledger-bench-") as tmp_name:
+        results = _measure_all(args, Path(tmp_name))
+    _report(results)
     return 0
 
 

@@ -1,0 +1,176 @@
+"""The AWS half of `main.py verify`: what Terraform created is there, running and shaped as asked.
+
+Names follow the stacks (infra_stacks/): the database is `<stack>-postgres`, the cache `<stack>-redis`,
+the web ACL `<stack>`; tests/test_verify_aws.py proves they match the synthesized JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
+
+from catalog import naming
+from catalog.models import Environment
+from operations.findings import AccessError, Finding, probe
+
+__all__ = ["CHECKS", "aws_probe", "bucket_problems", "connect", "findings"]
+
+Client = Callable[[str], Any]
+# An API the endpoint does not implement answers 500: two attempts, not the default backoff of minutes.
+CONFIG = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=60)
+KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
+NO_WEB_ACL = "no regional web ACL of that name"
+
+
+def connect(env: Environment, endpoint_url: str | None) -> Client:
+    """A client factory for the environment's region, after proving the credentials are its account's."""
+    session = boto3.session.Session(region_name=env.region)
+
+    def client(service: str) -> Any:
+        return session.client(service, endpoint_url=endpoint_url, config=CONFIG)
+
+    try:
+        account = client("sts").get_caller_identity()["Account"]
+    except NoCredentialsError as error:
+        raise AccessError("no AWS credentials found (environment, profile or instance role)") from error
+    except EndpointConnectionError as error:
+        raise AccessError(f"cannot reach AWS: {error}") from error
+    except (BotoCoreError, ClientError) as error:
+        raise AccessError(f"the AWS credentials were refused: {error}") from error
+    if account != env.account_id:
+        raise AccessError(f"the AWS credentials are for account {account}; {env.name} is account {env.account_id}")
+    return client
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, ClientError):
+        info = error.response.get("Error", {})
+        return f"{error.operation_name}: {info.get('Code', '?')}: {' '.join(str(info.get('Message', '')).split())}"
+    return " ".join(str(error).split())
+
+
+def aws_probe(check: str, subject: str, inspect: Callable[[], list[str]]) -> Finding:
+    return probe(check, subject, inspect, (ClientError, BotoCoreError), _describe)
+
+
+def _expect(problems: list[str], label: str, actual: Any, wanted: Any) -> None:
+    if actual != wanted:
+        problems.append(f"{label} {actual}, expected {wanted}")
+
+
+def cluster(aws: Client, env: Environment, buckets: Iterable[str]) -> list[Finding]:
+    def inspect() -> list[str]:
+        found = aws("eks").describe_cluster(name=env.cluster_name)["cluster"]
+        problems: list[str] = []
+        _expect(problems, "status", found["status"], "ACTIVE")
+        _expect(problems, "version", found["version"], env.kubernetes_version)
+        return problems
+
+    return [aws_probe("cluster", env.cluster_name, inspect)]
+
+
+def node_groups(aws: Client, env: Environment, buckets: Iterable[str]) -> list[Finding]:
+    def inspect(pool: str) -> list[str]:
+        group = getattr(env.node_groups, pool)
+        found = aws("eks").describe_nodegroup(clusterName=env.cluster_name, nodegroupName=pool)["nodegroup"]
+        scaling = found["scalingConfig"]
+        problems: list[str] = []
+        _expect(problems, "status", found["status"], "ACTIVE")
+        _expect(problems, "size range", (scaling["minSize"], scaling["maxSize"]), (group.min, group.max))
+        if not scaling["minSize"] <= scaling["desiredSize"] <= scaling["maxSize"]:
+            problems.append(f"desired size {scaling['desiredSize']} outside {scaling['minSize']}-{scaling['maxSize']}")
+        return problems
+
+    return [aws_probe("node-groups", f"{env.cluster_name}/{pool}", lambda pool=pool: inspect(pool))
+            for pool in type(env.node_groups).model_fields]
+
+
+def database(aws: Client, env: Environment, buckets: Iterable[str]) -> list[Finding]:
+    identifier = f"{naming.stack_name(env)}-postgres"
+
+    def inspect() -> list[str]:
+        (found,) = aws("rds").describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"]
+        problems: list[str] = []
+        _expect(problems, "status", found["DBInstanceStatus"], "available")
+        _expect(problems, "storage encrypted", found["StorageEncrypted"], True)
+        if env.postgres.multi_az:
+            _expect(problems, "multi-AZ", found["MultiAZ"], True)
+        return problems
+
+    return [aws_probe("database", identifier, inspect)]
+
+
+def redis(aws: Client, env: Environment, buckets: Iterable[str]) -> list[Finding]:
+    group_id = f"{naming.stack_name(env)}-redis"
+
+    def inspect() -> list[str]:
+        (found,) = aws("elasticache").describe_replication_groups(ReplicationGroupId=group_id)["ReplicationGroups"]
+        problems: list[str] = []
+        _expect(problems, "status", found["Status"], "available")
+        _expect(problems, "encryption in transit", found.get("TransitEncryptionEnabled"), True)
+        _expect(problems, "encryption at rest", found.get("AtRestEncryptionEnabled"), True)
+        return problems
+
+    return [aws_probe("redis", group_id, inspect)]
+
+
+def bucket_problems(s3: Any, name: str) -> list[str]:
+    """[] when the bucket blocks every kind of public access and encrypts with KMS by default."""
+    block = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
+    problems = [f"{flag} is off" for flag, on in sorted(block.items()) if not on]
+    rules = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"]
+    algorithms = [rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] for rule in rules
+                  if "ApplyServerSideEncryptionByDefault" in rule]
+    if not any(algorithm in KMS_ALGORITHMS for algorithm in algorithms):
+        problems.append(f"default encryption {', '.join(algorithms) or 'none'}, expected aws:kms")
+    return problems
+
+
+def bucket_checks(aws: Client, env: Environment, buckets: Iterable[str]) -> list[Finding]:
+    """The state bucket and every bucket the cluster's manifests use: private and KMS-encrypted."""
+    s3 = aws("s3")
+    names = sorted({naming.state_bucket_name(env), *buckets})
+    return [aws_probe("buckets", name, lambda name=name: bucket_problems(s3, name)) for name in names]
+
+
+def _web_acl(wafv2: Any, name: str) -> dict[str, Any] | None:
+    acls = wafv2.list_web_acls(Scope="REGIONAL", Limit=100)["WebACLs"]
+    return next((acl for acl in acls if acl["Name"] == name), None)
+
+
+def waf(aws: Client, env: Environment, buckets: Iterable[str]) -> list[Finding]:
+    name = naming.stack_name(env)
+    return [aws_probe("waf", name, lambda: [] if _web_acl(aws("wafv2"), name) else [NO_WEB_ACL])]
+
+
+def waf_association(aws: Client, env: Environment, buckets: Iterable[str]) -> list[Finding]:
+    name = naming.stack_name(env)
+
+    def inspect() -> list[str]:
+        wafv2 = aws("wafv2")
+        acl = _web_acl(wafv2, name)
+        if acl is None:
+            return [NO_WEB_ACL]
+        found = wafv2.list_resources_for_web_acl(WebACLArn=acl["ARN"], ResourceType="APPLICATION_LOAD_BALANCER")
+        return [] if found["ResourceArns"] else ["associated with no load balancer"]
+
+    return [aws_probe("waf-association", name, inspect)]
+
+
+CHECKS = {
+    "cluster": cluster,
+    "node-groups": node_groups,
+    "database": database,
+    "redis": redis,
+    "buckets": bucket_checks,
+    "waf": waf,
+    "waf-association": waf_association,
+}
+
+
+def findings(aws: Client, env: Environment, buckets: Iterable[str], skip: Iterable[str] = ()) -> list[Finding]:
+    return [finding for name, check in CHECKS.items() if name not in skip for finding in check(aws, env, buckets)]

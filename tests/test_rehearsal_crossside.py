@@ -1,0 +1,93 @@
+"""rehearsal.crossside: the names the manifests use, proven against live (here in-process emulated)
+resources, with failures told apart from what an emulator gap made uncheckable."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from moto import mock_aws
+
+from catalog import Catalog, Environment
+from operations import verify_aws
+from operations.manifests import AwsNames, RoleUse
+from rehearsal.crossside import cross_side
+
+ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE"
+ROLE = "payledger-dev-svc-metering-service"
+SECRET = "payledger/dev/postgres/connection"
+STACK = {"resource": {
+    "aws_iam_role": {"metering": {"name": ROLE}},
+    "aws_secretsmanager_secret": {"postgres": {"name": SECRET}},
+    "aws_secretsmanager_secret_version": {"postgres": {"secret_id": "${aws_secretsmanager_secret.postgres.id}"}},
+    "aws_ecr_repository": {"metering": {"name": "payledger/metering-service"}},
+    "aws_wafv2_web_acl": {"edge": {"name": "payledger-dev"}},
+}}
+
+
+@pytest.fixture
+def dev(catalog: Catalog) -> Environment:
+    return catalog.environments["dev"]
+
+
+@pytest.fixture
+def aws(dev: Environment, monkeypatch: pytest.MonkeyPatch) -> Iterator[verify_aws.Client]:
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "MOTO_ACCOUNT_ID": dev.account_id}.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        client = verify_aws.connect(dev, None)
+        provider = client("iam").create_open_id_connect_provider(
+            Url=f"https://{ISSUER}", ClientIDList=["sts.amazonaws.com"], ThumbprintList=["9" * 40])
+        client("iam").create_role(RoleName=ROLE, AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Federated": provider["OpenIDConnectProviderArn"]},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {"StringEquals": {f"{ISSUER}:sub": "system:serviceaccount:services:metering-service",
+                                               f"{ISSUER}:aud": "sts.amazonaws.com"}}}]}))
+        client("ecr").create_repository(repositoryName="payledger/metering-service", imageTagMutability="IMMUTABLE")
+        yield client
+
+
+def names(dev: Environment, *, service_account: str = "metering-service", properties=("host", "port")) -> AwsNames:
+    found = AwsNames()
+    found.roles.append(RoleUse(f"arn:aws:iam::{dev.account_id}:role/{ROLE}", "services", service_account, "sa.yaml"))
+    found.secrets[SECRET] = set(properties)
+    found.secret_sources[SECRET] = "externalsecret.yaml"
+    found.repositories[(dev.account_id, dev.region, "payledger/metering-service")] = "deployment.yaml"
+    return found
+
+
+def test_names_that_exist_with_the_right_shape_pass(aws, dev: Environment) -> None:
+    aws("secretsmanager").create_secret(Name=SECRET, SecretString=json.dumps({"host": "db", "port": "5432"}))
+    result = cross_side(aws, names(dev), dev.region, STACK, excluded={})
+    assert (result.checked, result.failures, result.gaps) == (3, [], [])
+    assert result.warnings == ["web-acl payledger-dev: created, but no manifest attaches it to the edge"]
+
+
+def test_a_trust_for_another_service_account_and_a_missing_property_fail(aws, dev: Environment) -> None:
+    aws("secretsmanager").create_secret(Name=SECRET, SecretString=json.dumps({"host": "db"}))
+    result = cross_side(aws, names(dev, service_account="billing-service"), dev.region, STACK, excluded={})
+    lines = [str(finding) for finding in result.failures]
+    assert len(lines) == 2
+    assert lines[0].startswith(f"role arn:aws:iam::{dev.account_id}:role/{ROLE} (sa.yaml): trust ")
+    assert lines[0].endswith("is not exactly services/billing-service")
+    assert lines[1] == f"secret {SECRET} (externalsecret.yaml): no property port in its value"
+
+
+def test_a_value_the_emulator_could_not_apply_is_a_gap_not_a_failure(aws, dev: Environment) -> None:
+    aws("secretsmanager").create_secret(Name=SECRET)
+    version, why = "aws_secretsmanager_secret_version.postgres", "depends on aws_elasticache_replication_group.redis"
+    result = cross_side(aws, names(dev), dev.region, STACK, excluded={version: why})
+    assert result.failures == []
+    assert result.gaps == [f"secret {SECRET} (externalsecret.yaml): not checkable, {version} {why}"]
+
+
+def test_a_name_the_stack_does_not_create_fails_without_asking_aws(aws, dev: Environment) -> None:
+    aws("secretsmanager").create_secret(Name=SECRET, SecretString=json.dumps({"host": "db", "port": "5432"}))
+    found = names(dev)
+    found.buckets["payledger-dev-loki-111111111111"] = "application-loki.yaml"
+    (failure,) = cross_side(aws, found, dev.region, STACK, excluded={}).failures
+    assert str(failure) == ("bucket payledger-dev-loki-111111111111 (application-loki.yaml): "
+                            "the stack creates no such resource")

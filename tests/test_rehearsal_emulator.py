@@ -1,0 +1,67 @@
+"""rehearsal.emulator: the emulator process comes up on a loopback port and is always stopped.
+
+A stand-in server takes moto's place here (same command line, same readiness URL); `make rehearse`
+runs the real one.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from rehearsal.emulator import EmulatorError, running
+
+STAND_IN = f"""#!{sys.executable}
+import sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+if "--crash" in open(__file__).read().split("#flags:")[-1]:
+    print("address already in use"); sys.exit(3)
+args = sys.argv[1:]  # -m moto.server -H HOST -p PORT
+host, port = args[args.index("-H") + 1], int(args[args.index("-p") + 1])
+class Ok(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.end_headers(); self.wfile.write(b"{{}}")
+    def log_message(self, *a):
+        pass
+HTTPServer((host, port), Ok).serve_forever()
+#flags:{{flags}}
+"""
+
+
+def stand_in(tmp_path: Path, flags: str = "") -> Path:
+    path = tmp_path / "python"
+    path.write_text(STAND_IN.replace("{flags}", flags))
+    path.chmod(0o755)
+    return path
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_it_answers_on_loopback_and_is_stopped_after_the_block(tmp_path: Path) -> None:
+    with running("111111111111", tmp_path / "log", python=stand_in(tmp_path)) as emulator:
+        assert emulator.url.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(f"{emulator.url}/moto-api/", timeout=5) as answer:
+            assert answer.status == 200
+    assert gone(emulator.pid)
+
+
+def test_it_is_stopped_when_the_block_fails(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError), running("111111111111", tmp_path / "log", python=stand_in(tmp_path)) as emulator:
+        raise RuntimeError("apply failed")
+    assert gone(emulator.pid)
+
+
+def test_an_emulator_that_exits_says_why(tmp_path: Path) -> None:
+    with pytest.raises(EmulatorError, match="exited with 3: address already in use"), \
+            running("111111111111", tmp_path / "log", python=stand_in(tmp_path, "--crash")):
+        pass
