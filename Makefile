@@ -8,7 +8,7 @@ REHEARSAL_VENV := .venv-rehearsal
 ENV ?= dev
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: synth test check validate policy lint bench rehearse clean
+.PHONY: synth test check validate policy lint bench rehearse proof snapshots clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,14 @@ bench: $(VENV)/.installed
 # Apply, re-plan, prove and destroy against a local AWS emulator: ENV=dev (default), staging, prod or all.
 rehearse: $(VENV)/.installed $(REHEARSAL_VENV)/.installed
 	$(PY) -m rehearsal --env $(ENV)
+
+# The suite follows the catalog: an extra environment and service in a copy, the unchanged suite passing.
+proof: $(VENV)/.installed $(CHECKOV_VENV)/.installed
+	$(PY) tests/grow_catalog.py
+
+# Terraform snapshots are committed output: regenerate after a catalog change, review, commit.
+snapshots: $(VENV)/.installed
+	$(PY) -m pytest tests/test_infra_stacks.py -k test_snapshot --snapshot-update
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) $(REHEARSAL_VENV) cdktf.out
