@@ -41,7 +41,7 @@ from catalog import naming
 from catalog.models import Environment
 from infra_stacks.irsa import IrsaRole, OidcIssuer
 from infra_stacks.logs import log_group
-from infra_stacks.policy import allow, service_trust
+from infra_stacks.policy import AwsAccount, allow, service_trust
 
 __all__ = ["CONTROL_PLANE_LOGS", "OIDC_ROOT_CA_THUMBPRINT", "Cluster", "NodePool"]
 
@@ -96,7 +96,7 @@ class Cluster(Construct):
         super().__init__(scope, construct_id)
         logs = log_group(self, "control_plane_logs", name=naming.cluster_log_group(name), key_arn=log_key_arn)
         role = IamRole(self, "cluster_role", name=naming.cluster_role_name(name),
-                       assume_role_policy=service_trust(env, "eks.amazonaws.com"))
+                       assume_role_policy=service_trust(AwsAccount.of(env), "eks.amazonaws.com"))
         cluster_policy = IamRolePolicyAttachment(self, "cluster_policy", role=role.name,
                                                  policy_arn=f"{AWS_MANAGED}/AmazonEKSClusterPolicy")
         self.this = EksCluster(
@@ -131,7 +131,7 @@ class Cluster(Construct):
         self.security_group_id = self.this.vpc_config.cluster_security_group_id
 
         node_role = IamRole(self, "node_role", name=naming.node_role_name(name),
-                            assume_role_policy=service_trust(env, "ec2.amazonaws.com"))
+                            assume_role_policy=service_trust(AwsAccount.of(env), "ec2.amazonaws.com"))
         attachments = [
             IamRolePolicyAttachment(self, f"node_{policy}", role=node_role.name, policy_arn=f"{AWS_MANAGED}/{policy}")
             for policy in NODE_POLICIES

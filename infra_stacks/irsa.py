@@ -12,7 +12,7 @@ from constructs import Construct
 
 from catalog import naming
 from catalog.models import Environment, Service
-from infra_stacks.policy import Statement, allow, arn, document
+from infra_stacks.policy import AwsAccount, Statement, allow, arn, document
 
 __all__ = ["IrsaRole", "OidcIssuer", "ServiceGrants", "service_statements", "trust_policy"]
 
@@ -79,7 +79,8 @@ class ServiceGrants:
 
 def service_statements(env: Environment, service: Service, grants: ServiceGrants) -> list[Statement]:
     """What one service may do in AWS, derived from what the catalog says it depends on."""
-    secret_arns = [arn(env, "secretsmanager", f"secret:{naming.aws_secret_prefix(env, service.name)}*")]
+    account = AwsAccount.of(env)
+    secret_arns = [arn(account, "secretsmanager", f"secret:{naming.aws_secret_prefix(env, service.name)}*")]
     if service.depends_on.postgres:
         secret_arns.append(grants.postgres_secret_arn)
     if service.depends_on.redis:
@@ -92,16 +93,16 @@ def service_statements(env: Environment, service: Service, grants: ServiceGrants
     if service.depends_on.postgres:
         user = naming.postgres_user(service)
         statements.append(allow(["rds-db:connect"], [
-            arn(env, "rds-db", f"dbuser:{grants.postgres_resource_id}/{user}"),
+            arn(account, "rds-db", f"dbuser:{grants.postgres_resource_id}/{user}"),
         ], sid="PostgresIamAuth"))
     if service.depends_on.redis:
         statements.append(allow(["elasticache:Connect"], [
             grants.redis_group_arn,
-            arn(env, "elasticache", f"user:{naming.redis_user(env, service)}"),
+            arn(account, "elasticache", f"user:{naming.redis_user(env, service)}"),
         ], sid="RedisIamAuth"))
     if "bedrock" in service.aws_access:
         statements.append(allow(["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"], [
-            arn(env, "bedrock", "foundation-model/*", account=False),
+            arn(account, "bedrock", "foundation-model/*", aws_owned=True),
         ], sid="InvokeBedrockModels"))
     if "kms" in service.aws_access:
         statements.append(allow(

@@ -24,7 +24,7 @@ from constructs import Construct
 from catalog import naming
 from catalog.models import Environment
 from infra_stacks.logs import log_group
-from infra_stacks.policy import allow, document, service_trust
+from infra_stacks.policy import AwsAccount, allow, document, service_trust
 
 __all__ = ["INTERFACE_ENDPOINTS", "Network", "cluster_only_security_group"]
 
@@ -114,7 +114,7 @@ class Network(Construct):
     def _flow_logs(self, *, env: Environment, name: str, log_key_arn: str) -> None:
         group = log_group(self, "flow_log_group", name=naming.flow_log_group(name), key_arn=log_key_arn)
         role = IamRole(self, "flow_log_role", name=naming.flow_log_role_name(name),
-                       assume_role_policy=service_trust(env, "vpc-flow-logs.amazonaws.com"))
+                       assume_role_policy=service_trust(AwsAccount.of(env), "vpc-flow-logs.amazonaws.com"))
         IamRolePolicy(self, "flow_log_policy", role=role.id, name="write-flow-logs", policy=document([
             allow(["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                   [group.arn, f"{group.arn}:*"]),

@@ -16,7 +16,7 @@ from catalog import naming
 from catalog.models import Environment, Postgres
 from infra_stacks.logs import log_group
 from infra_stacks.network import cluster_only_security_group
-from infra_stacks.policy import service_trust
+from infra_stacks.policy import AwsAccount, service_trust
 from infra_stacks.secrets import ConnectionSecret
 
 __all__ = ["ENGINE_VERSION", "PostgresDatabase"]
@@ -66,7 +66,7 @@ class PostgresDatabase(Construct):
             ],
         )
         monitoring = IamRole(self, "monitoring_role", name=naming.postgres_monitoring_role_name(name),
-                             assume_role_policy=service_trust(env, "monitoring.rds.amazonaws.com"))
+                             assume_role_policy=service_trust(AwsAccount.of(env), "monitoring.rds.amazonaws.com"))
         IamRolePolicyAttachment(self, "monitoring_policy", role=monitoring.name,
                                 policy_arn="arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole")
         identifier = naming.postgres_identifier(name)

@@ -15,6 +15,7 @@ from infra_stacks.irsa import IrsaRole, ServiceGrants, service_statements
 from infra_stacks.kms import CustomerKey, autoscaling_statements, logs_statement
 from infra_stacks.monitoring import TelemetryStorage
 from infra_stacks.network import Network
+from infra_stacks.policy import AwsAccount
 from infra_stacks.postgres import PostgresDatabase
 from infra_stacks.provider import aws_provider
 from infra_stacks.redis import RedisCache
@@ -52,22 +53,23 @@ class EnvironmentStack(TerraformStack):
     def __init__(self, scope: Construct, *, env: Environment, local_backend: bool) -> None:
         name = naming.stack_name(env)
         super().__init__(scope, name)
+        account = AwsAccount.of(env)
         aws_provider(self, env)
         configure_backend(self, env, local=local_backend)
 
         def key(purpose: str, description: str, **kwargs) -> CustomerKey:
-            return CustomerKey(self, f"key_{purpose}", env=env, alias=naming.kms_alias(env, purpose),
+            return CustomerKey(self, f"key_{purpose}", account=account, alias=naming.kms_alias(env, purpose),
                                description=f"{name}: {description}", **kwargs)
 
-        logs_key = key("logs", "CloudWatch log groups", grants=[logs_statement(env)])
+        logs_key = key("logs", "CloudWatch log groups", grants=[logs_statement(account)])
         eks_key = key("eks", "Kubernetes secrets envelope encryption")
-        volume_key = key("ebs", "node and persistent volumes", grants=autoscaling_statements(env))
+        volume_key = key("ebs", "node and persistent volumes", grants=autoscaling_statements(account))
         data_key = key("data", "RDS and ElastiCache storage, Performance Insights")
         secrets_key = key("secrets", "Secrets Manager entries")
         storage_key = key("s3", "Loki and Tempo buckets")
         registry_key = key("ecr", "container images")
         service_keys = {
-            service.name: CustomerKey(self, f"key_svc_{service.name}", env=env,
+            service.name: CustomerKey(self, f"key_svc_{service.name}", account=account,
                                       alias=naming.service_kms_alias(env, service),
                                       description=f"{name}: {service.name} application data").arn
             for service in env.services.values() if "kms" in service.aws_access
