@@ -23,7 +23,6 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import (
 from constructs import Construct
 
 from catalog import naming
-from catalog.models import Environment
 from infra_stacks.irsa import IrsaRole, OidcIssuer
 from infra_stacks.logs import log_group
 from infra_stacks.policy import allow
@@ -93,19 +92,25 @@ class WebAcl(Construct):
 class CertManagerDns(Construct):
     """cert-manager may write only TXT records, only in the environment's zone (ACME DNS-01).
 
-    `zone_id` None creates the zone; otherwise the existing zone is referenced by id (no lookup),
-    and the ClusterIssuer must name the zone id too, since listing zones would need `*`.
+    The ClusterIssuer names the zone id too, since listing zones would need `*`.
+
+    Args:
+        role_name: cert-manager's IRSA role (catalog.naming.addon_role_name).
+        issuer: the cluster's OIDC issuer, which the role trusts.
+        domain: the environment's DNS domain, the name of a zone this creates.
+        zone_id: the existing hosted zone of `domain`, referenced by id (no lookup); None creates the zone.
+        zone_comment: the comment of a zone this creates, saying whose it is.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, env: Environment, issuer: OidcIssuer,
-                 domain: str, zone_id: str | None) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, role_name: str, issuer: OidcIssuer, domain: str,
+                 zone_id: str | None, zone_comment: str) -> None:
         super().__init__(scope, construct_id)
         if zone_id is None:
-            zone_id = Route53Zone(self, "zone", name=domain, comment=f"{env.project} {env.name}").zone_id
+            zone_id = Route53Zone(self, "zone", name=domain, comment=zone_comment).zone_id
         self.zone_id = zone_id
         self.this = IrsaRole(
             self, "role",
-            name=naming.addon_role_name(env, "cert-manager"),
+            name=role_name,
             issuer=issuer,
             service_account=naming.ADDON_SERVICE_ACCOUNTS["cert-manager"],
             statements=[

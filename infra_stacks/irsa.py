@@ -11,7 +11,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAtt
 from constructs import Construct
 
 from catalog import naming
-from catalog.models import Environment, Service
+from catalog.models import Service
 from infra_stacks.policy import AwsAccount, Statement, allow, arn, document
 
 __all__ = ["IrsaRole", "OidcIssuer", "ServiceGrants", "service_statements", "trust_policy"]
@@ -27,14 +27,14 @@ class OidcIssuer:
     host: str
 
 
-def trust_policy(issuer: OidcIssuer, account: naming.ServiceAccountRef) -> str:
+def trust_policy(issuer: OidcIssuer, service_account: naming.ServiceAccountRef) -> str:
     """Only tokens for exactly this ServiceAccount, minted for STS, may assume the role."""
     return document([{
         "Effect": "Allow",
         "Principal": {"Federated": issuer.provider_arn},
         "Action": "sts:AssumeRoleWithWebIdentity",
         "Condition": {"StringEquals": {
-            f"{issuer.host}:sub": f"system:serviceaccount:{account.namespace}:{account.name}",
+            f"{issuer.host}:sub": f"system:serviceaccount:{service_account.namespace}:{service_account.name}",
             f"{issuer.host}:aud": AUDIENCE,
         }},
     }])
@@ -77,10 +77,14 @@ class ServiceGrants:
     service_key_arns: dict[str, str]
 
 
-def service_statements(env: Environment, service: Service, grants: ServiceGrants) -> list[Statement]:
-    """What one service may do in AWS, derived from what the catalog says it depends on."""
-    account = AwsAccount.of(env)
-    secret_arns = [arn(account, "secretsmanager", f"secret:{naming.aws_secret_prefix(env, service.name)}*")]
+def service_statements(service: Service, grants: ServiceGrants, *, account: AwsAccount, secret_prefix: str,
+                       redis_user: str | None) -> list[Statement]:
+    """What one service may do in AWS, derived from what the catalog says it depends on.
+
+    `secret_prefix` is its own Secrets Manager prefix (catalog.naming.aws_secret_prefix), `redis_user` the
+    ElastiCache user it connects as (catalog.naming.redis_user), None if it does not use Redis.
+    """
+    secret_arns = [arn(account, "secretsmanager", f"secret:{secret_prefix}*")]
     if service.depends_on.postgres:
         secret_arns.append(grants.postgres_secret_arn)
     if service.depends_on.redis:
@@ -88,7 +92,7 @@ def service_statements(env: Environment, service: Service, grants: ServiceGrants
     statements = [
         allow(["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"], secret_arns, sid="OwnSecrets"),
         allow(["kms:Decrypt"], [grants.secrets_key_arn], sid="DecryptOwnSecrets",
-              condition={"StringEquals": {"kms:ViaService": f"secretsmanager.{env.region}.amazonaws.com"}}),
+              condition={"StringEquals": {"kms:ViaService": f"secretsmanager.{account.region}.amazonaws.com"}}),
     ]
     if service.depends_on.postgres:
         user = naming.postgres_user(service)
@@ -98,7 +102,7 @@ def service_statements(env: Environment, service: Service, grants: ServiceGrants
     if service.depends_on.redis:
         statements.append(allow(["elasticache:Connect"], [
             grants.redis_group_arn,
-            arn(account, "elasticache", f"user:{naming.redis_user(env, service)}"),
+            arn(account, "elasticache", f"user:{redis_user}"),
         ], sid="RedisIamAuth"))
     if "bedrock" in service.aws_access:
         statements.append(allow(["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"], [
