@@ -56,7 +56,18 @@ NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2
 
 @dataclass(frozen=True)
 class NodePool:
-    """One managed node group. Sizes come from the catalog; the rest says what the pool is for."""
+    """One managed node group. Sizes come from the catalog; the rest says what the pool is for.
+
+    Args:
+        instance_types: the EC2 instance types the group may launch.
+        min_size, max_size: the bounds the cluster autoscaler keeps the group within.
+        desired_size: the size at creation; the autoscaler owns it afterwards.
+        capacity_type: ON_DEMAND or SPOT ("ON_DEMAND").
+        ami_type: the EKS-optimized image family ("AL2023_x86_64_STANDARD"; the NVIDIA one for GPUs).
+        disk_gb: the root volume's size (50).
+        labels: node labels pods select the pool by (none).
+        taints: taints that keep every pod without the matching toleration off the pool (none).
+    """
 
     instance_types: Sequence[str]
     min_size: int

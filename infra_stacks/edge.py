@@ -58,7 +58,7 @@ def log_delivery_grant(*, bucket: str, account_id: str, writer_account: str | No
 class Edge(Construct):
     """The ALB, its certificate, listeners, target group, security group, DNS record and WAF association.
 
-    Inputs:
+    Args:
         name: the load balancer's name (catalog.naming.load_balancer_name).
         target_group_name: the group of data plane pods, named in gitops_out's TargetGroupBinding too.
         host: the public host name: the certificate's domain and the Route53 alias record.

@@ -50,6 +50,11 @@ class WebAcl(Construct):
     """Regional ACL of the edge ALB (infra_stacks.edge): per-IP rate limit, then AWS managed rules.
 
     Logs go to an encrypted log group with the Authorization header redacted.
+
+    Args:
+        name: the ACL's name (catalog.naming.waf_acl_name), also the prefix of its metrics and log group.
+        log_key_arn: the KMS key of the log group.
+        rate_limit_per_5_minutes: requests one IP address may make in five minutes before it is blocked (2000).
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, name: str, log_key_arn: str,

@@ -41,7 +41,16 @@ def trust_policy(issuer: OidcIssuer, service_account: naming.ServiceAccountRef) 
 
 
 class IrsaRole(Construct):
-    """A role one ServiceAccount assumes, with one inline policy and optional AWS managed policies."""
+    """A role one ServiceAccount assumes, with one inline policy and optional AWS managed policies.
+
+    Args:
+        name: the role's name (catalog.naming.service_role_name or addon_role_name).
+        issuer: the cluster's OIDC issuer, the only identity provider the role trusts.
+        service_account: the one ServiceAccount whose tokens may assume the role (also a tag, for audits).
+        statements: the inline least-privilege policy; none makes no policy (none).
+        managed_policy_arns: AWS managed policies attached as they are, for add-ons AWS documents
+            them for (none).
+    """
 
     def __init__(
         self,
