@@ -40,7 +40,7 @@ __all__ = ["SecureBucket"]
 class SecureBucket(Construct):
     """Object events go to EventBridge so that access can be alerted on without more resources here.
 
-    Inputs:
+    Args:
         name: the bucket name (catalog.naming.bucket_name).
         key_arn: the KMS key objects are encrypted with; None encrypts with S3-managed keys (SSE-S3),
             for writers that accept nothing else, such as load balancer access logs.

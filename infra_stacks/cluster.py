@@ -38,10 +38,9 @@ from cdktf_cdktf_provider_aws.launch_template import (
 from constructs import Construct
 
 from catalog import naming
-from catalog.models import Environment
 from infra_stacks.irsa import IrsaRole, OidcIssuer
 from infra_stacks.logs import log_group
-from infra_stacks.policy import allow, service_trust
+from infra_stacks.policy import AwsAccount, allow, service_trust
 
 __all__ = ["CONTROL_PLANE_LOGS", "OIDC_ROOT_CA_THUMBPRINT", "Cluster", "NodePool"]
 
@@ -57,7 +56,18 @@ NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2
 
 @dataclass(frozen=True)
 class NodePool:
-    """One managed node group. Sizes come from the catalog; the rest says what the pool is for."""
+    """One managed node group. Sizes come from the catalog; the rest says what the pool is for.
+
+    Args:
+        instance_types: the EC2 instance types the group may launch.
+        min_size, max_size: the bounds the cluster autoscaler keeps the group within.
+        desired_size: the size at creation; the autoscaler owns it afterwards.
+        capacity_type: ON_DEMAND or SPOT ("ON_DEMAND").
+        ami_type: the EKS-optimized image family ("AL2023_x86_64_STANDARD"; the NVIDIA one for GPUs).
+        disk_gb: the root volume's size (50).
+        labels: node labels pods select the pool by (none).
+        taints: taints that keep every pod without the matching toleration off the pool (none).
+    """
 
     instance_types: Sequence[str]
     min_size: int
@@ -75,6 +85,20 @@ class Cluster(Construct):
 
     Nodes get the EKS-created cluster security group (no custom node security group), so data
     stores admit exactly `cluster_security_group_id`.
+
+    Args:
+        account: the account of the cluster and node roles (their trust is pinned to it).
+        name: the cluster's name (catalog.naming.eks_cluster_name); its roles, log group and launch
+            templates are named after it.
+        version: the Kubernetes minor version, e.g. "1.33" (catalog: kubernetes_version).
+        subnet_ids: private subnets of the control plane's network interfaces and of every node group.
+        public_endpoint: whether the API is reachable from the internet as well as from the VPC.
+        public_access_cidrs: the only sources of the public endpoint; ignored when it is off.
+        pools: the managed node groups by name (NodePool says what each is for).
+        secrets_key_arn: the KMS key Kubernetes secrets are envelope-encrypted with.
+        volume_key_arn: the KMS key of node disks and of the EBS CSI driver's volumes.
+        log_key_arn: the KMS key of the control plane log group.
+        ebs_csi_role_name: the EBS CSI driver's IRSA role (catalog.naming.addon_role_name).
     """
 
     def __init__(
@@ -82,7 +106,7 @@ class Cluster(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        env: Environment,
+        account: AwsAccount,
         name: str,
         version: str,
         subnet_ids: Sequence[str],
@@ -92,11 +116,12 @@ class Cluster(Construct):
         secrets_key_arn: str,
         volume_key_arn: str,
         log_key_arn: str,
+        ebs_csi_role_name: str,
     ) -> None:
         super().__init__(scope, construct_id)
         logs = log_group(self, "control_plane_logs", name=naming.cluster_log_group(name), key_arn=log_key_arn)
         role = IamRole(self, "cluster_role", name=naming.cluster_role_name(name),
-                       assume_role_policy=service_trust(env, "eks.amazonaws.com"))
+                       assume_role_policy=service_trust(account, "eks.amazonaws.com"))
         cluster_policy = IamRolePolicyAttachment(self, "cluster_policy", role=role.name,
                                                  policy_arn=f"{AWS_MANAGED}/AmazonEKSClusterPolicy")
         self.this = EksCluster(
@@ -131,7 +156,7 @@ class Cluster(Construct):
         self.security_group_id = self.this.vpc_config.cluster_security_group_id
 
         node_role = IamRole(self, "node_role", name=naming.node_role_name(name),
-                            assume_role_policy=service_trust(env, "ec2.amazonaws.com"))
+                            assume_role_policy=service_trust(account, "ec2.amazonaws.com"))
         attachments = [
             IamRolePolicyAttachment(self, f"node_{policy}", role=node_role.name, policy_arn=f"{AWS_MANAGED}/{policy}")
             for policy in NODE_POLICIES
@@ -142,7 +167,7 @@ class Cluster(Construct):
                              volume_key_arn=volume_key_arn, depends_on=attachments)
             for pool_name, pool in pools.items()
         ]
-        self._addons(env=env, volume_key_arn=volume_key_arn, after_nodes=groups)
+        self._addons(ebs_csi_role_name=ebs_csi_role_name, volume_key_arn=volume_key_arn, after_nodes=groups)
 
     def _node_group(self, pool_name: str, pool: NodePool, *, cluster: str, subnet_ids: Sequence[str],
                     role_arn: str, volume_key_arn: str, depends_on: list) -> EksNodeGroup:
@@ -187,11 +212,11 @@ class Cluster(Construct):
             depends_on=depends_on,
         )
 
-    def _addons(self, *, env: Environment, volume_key_arn: str, after_nodes: list) -> None:
+    def _addons(self, *, ebs_csi_role_name: str, volume_key_arn: str, after_nodes: list) -> None:
         ebs = naming.ADDON_SERVICE_ACCOUNTS["ebs-csi"]
         ebs_role = IrsaRole(
             self, "ebs_csi_role",
-            name=naming.addon_role_name(env, "ebs-csi"),
+            name=ebs_csi_role_name,
             issuer=self.issuer,
             service_account=ebs,
             managed_policy_arns=[f"{AWS_MANAGED}/service-role/AmazonEBSCSIDriverPolicy"],

@@ -33,7 +33,7 @@ from constructs import Construct
 from catalog import naming
 from infra_stacks.bucket import SecureBucket
 from infra_stacks.irsa import IrsaRole, OidcIssuer
-from infra_stacks.policy import Statement, allow
+from infra_stacks.policy import AwsAccount, Statement, allow
 
 __all__ = ["TLS_POLICY", "Edge", "log_delivery_grant"]
 
@@ -58,7 +58,7 @@ def log_delivery_grant(*, bucket: str, account_id: str, writer_account: str | No
 class Edge(Construct):
     """The ALB, its certificate, listeners, target group, security group, DNS record and WAF association.
 
-    Inputs:
+    Args:
         name: the load balancer's name (catalog.naming.load_balancer_name).
         target_group_name: the group of data plane pods, named in gitops_out's TargetGroupBinding too.
         host: the public host name: the certificate's domain and the Route53 alias record.
@@ -70,7 +70,7 @@ class Edge(Construct):
         web_acl_arn: the WAFv2 web ACL associated with the load balancer.
         log_bucket: a new bucket for the access logs (SSE-S3: ELB writes no other encryption).
         log_writer_account: the Region's ELB log account; None for the log delivery service principal.
-        account_id: the account the logs are filed under (AWSLogs/<account_id>/).
+        account: the account the logs are filed under (AWSLogs/<account_id>/).
         security_group_name: the ALB's security group.
         deletion_protection: whether AWS refuses to delete the load balancer (catalog: edge).
         controller_role_name: the AWS Load Balancer Controller's IRSA role.
@@ -97,7 +97,7 @@ class Edge(Construct):
         web_acl_arn: str,
         log_bucket: str,
         log_writer_account: str | None,
-        account_id: str,
+        account: AwsAccount,
         security_group_name: str,
         deletion_protection: bool,
         controller_role_name: str,
@@ -110,7 +110,7 @@ class Edge(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         logs = SecureBucket(self, "access_logs", name=log_bucket, key_arn=None, expire_days=365, grants=[
-            log_delivery_grant(bucket=log_bucket, account_id=account_id, writer_account=log_writer_account)])
+            log_delivery_grant(bucket=log_bucket, account_id=account.account_id, writer_account=log_writer_account)])
         security_group = self._security_group(name=security_group_name, vpc_id=vpc_id,
                                               cluster_security_group_id=cluster_security_group_id,
                                               ports=(target_port, health_check_port))

@@ -23,7 +23,6 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import (
 from constructs import Construct
 
 from catalog import naming
-from catalog.models import Environment
 from infra_stacks.irsa import IrsaRole, OidcIssuer
 from infra_stacks.logs import log_group
 from infra_stacks.policy import allow
@@ -51,6 +50,11 @@ class WebAcl(Construct):
     """Regional ACL of the edge ALB (infra_stacks.edge): per-IP rate limit, then AWS managed rules.
 
     Logs go to an encrypted log group with the Authorization header redacted.
+
+    Args:
+        name: the ACL's name (catalog.naming.waf_acl_name), also the prefix of its metrics and log group.
+        log_key_arn: the KMS key of the log group.
+        rate_limit_per_5_minutes: requests one IP address may make in five minutes before it is blocked (2000).
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, name: str, log_key_arn: str,
@@ -93,19 +97,25 @@ class WebAcl(Construct):
 class CertManagerDns(Construct):
     """cert-manager may write only TXT records, only in the environment's zone (ACME DNS-01).
 
-    `zone_id` None creates the zone; otherwise the existing zone is referenced by id (no lookup),
-    and the ClusterIssuer must name the zone id too, since listing zones would need `*`.
+    The ClusterIssuer names the zone id too, since listing zones would need `*`.
+
+    Args:
+        role_name: cert-manager's IRSA role (catalog.naming.addon_role_name).
+        issuer: the cluster's OIDC issuer, which the role trusts.
+        domain: the environment's DNS domain, the name of a zone this creates.
+        zone_id: the existing hosted zone of `domain`, referenced by id (no lookup); None creates the zone.
+        zone_comment: the comment of a zone this creates, saying whose it is.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, env: Environment, issuer: OidcIssuer,
-                 domain: str, zone_id: str | None) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, role_name: str, issuer: OidcIssuer, domain: str,
+                 zone_id: str | None, zone_comment: str) -> None:
         super().__init__(scope, construct_id)
         if zone_id is None:
-            zone_id = Route53Zone(self, "zone", name=domain, comment=f"{env.project} {env.name}").zone_id
+            zone_id = Route53Zone(self, "zone", name=domain, comment=zone_comment).zone_id
         self.zone_id = zone_id
         self.this = IrsaRole(
             self, "role",
-            name=naming.addon_role_name(env, "cert-manager"),
+            name=role_name,
             issuer=issuer,
             service_account=naming.ADDON_SERVICE_ACCOUNTS["cert-manager"],
             statements=[

@@ -11,8 +11,8 @@ from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAtt
 from constructs import Construct
 
 from catalog import naming
-from catalog.models import Environment, Service
-from infra_stacks.policy import Statement, allow, arn, document
+from catalog.models import Service
+from infra_stacks.policy import AwsAccount, Statement, allow, arn, document
 
 __all__ = ["IrsaRole", "OidcIssuer", "ServiceGrants", "service_statements", "trust_policy"]
 
@@ -27,21 +27,30 @@ class OidcIssuer:
     host: str
 
 
-def trust_policy(issuer: OidcIssuer, account: naming.ServiceAccountRef) -> str:
+def trust_policy(issuer: OidcIssuer, service_account: naming.ServiceAccountRef) -> str:
     """Only tokens for exactly this ServiceAccount, minted for STS, may assume the role."""
     return document([{
         "Effect": "Allow",
         "Principal": {"Federated": issuer.provider_arn},
         "Action": "sts:AssumeRoleWithWebIdentity",
         "Condition": {"StringEquals": {
-            f"{issuer.host}:sub": f"system:serviceaccount:{account.namespace}:{account.name}",
+            f"{issuer.host}:sub": f"system:serviceaccount:{service_account.namespace}:{service_account.name}",
             f"{issuer.host}:aud": AUDIENCE,
         }},
     }])
 
 
 class IrsaRole(Construct):
-    """A role one ServiceAccount assumes, with one inline policy and optional AWS managed policies."""
+    """A role one ServiceAccount assumes, with one inline policy and optional AWS managed policies.
+
+    Args:
+        name: the role's name (catalog.naming.service_role_name or addon_role_name).
+        issuer: the cluster's OIDC issuer, the only identity provider the role trusts.
+        service_account: the one ServiceAccount whose tokens may assume the role (also a tag, for audits).
+        statements: the inline least-privilege policy; none makes no policy (none).
+        managed_policy_arns: AWS managed policies attached as they are, for add-ons AWS documents
+            them for (none).
+    """
 
     def __init__(
         self,
@@ -77,9 +86,14 @@ class ServiceGrants:
     service_key_arns: dict[str, str]
 
 
-def service_statements(env: Environment, service: Service, grants: ServiceGrants) -> list[Statement]:
-    """What one service may do in AWS, derived from what the catalog says it depends on."""
-    secret_arns = [arn(env, "secretsmanager", f"secret:{naming.aws_secret_prefix(env, service.name)}*")]
+def service_statements(service: Service, grants: ServiceGrants, *, account: AwsAccount, secret_prefix: str,
+                       redis_user: str | None) -> list[Statement]:
+    """What one service may do in AWS, derived from what the catalog says it depends on.
+
+    `secret_prefix` is its own Secrets Manager prefix (catalog.naming.aws_secret_prefix), `redis_user` the
+    ElastiCache user it connects as (catalog.naming.redis_user), None if it does not use Redis.
+    """
+    secret_arns = [arn(account, "secretsmanager", f"secret:{secret_prefix}*")]
     if service.depends_on.postgres:
         secret_arns.append(grants.postgres_secret_arn)
     if service.depends_on.redis:
@@ -87,21 +101,21 @@ def service_statements(env: Environment, service: Service, grants: ServiceGrants
     statements = [
         allow(["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"], secret_arns, sid="OwnSecrets"),
         allow(["kms:Decrypt"], [grants.secrets_key_arn], sid="DecryptOwnSecrets",
-              condition={"StringEquals": {"kms:ViaService": f"secretsmanager.{env.region}.amazonaws.com"}}),
+              condition={"StringEquals": {"kms:ViaService": f"secretsmanager.{account.region}.amazonaws.com"}}),
     ]
     if service.depends_on.postgres:
         user = naming.postgres_user(service)
         statements.append(allow(["rds-db:connect"], [
-            arn(env, "rds-db", f"dbuser:{grants.postgres_resource_id}/{user}"),
+            arn(account, "rds-db", f"dbuser:{grants.postgres_resource_id}/{user}"),
         ], sid="PostgresIamAuth"))
     if service.depends_on.redis:
         statements.append(allow(["elasticache:Connect"], [
             grants.redis_group_arn,
-            arn(env, "elasticache", f"user:{naming.redis_user(env, service)}"),
+            arn(account, "elasticache", f"user:{redis_user}"),
         ], sid="RedisIamAuth"))
     if "bedrock" in service.aws_access:
         statements.append(allow(["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"], [
-            arn(env, "bedrock", "foundation-model/*", account=False),
+            arn(account, "bedrock", "foundation-model/*", aws_owned=True),
         ], sid="InvokeBedrockModels"))
     if "kms" in service.aws_access:
         statements.append(allow(

@@ -8,8 +8,7 @@ from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
-from catalog.models import Environment
-from infra_stacks.policy import Statement, document
+from infra_stacks.policy import AwsAccount, Statement, arn, document
 
 __all__ = ["CustomerKey", "autoscaling_statements", "logs_statement"]
 
@@ -19,6 +18,13 @@ class CustomerKey(Construct):
 
     The key policy keeps administration with the account (IAM policies decide who may use the key)
     and adds `grants` for AWS services that must use it without an IAM principal of ours.
+
+    Args:
+        account: the account that administers the key (its root is the policy's first principal).
+        alias: the key's alias (catalog.naming.kms_alias): how people and audits find it.
+        description: what the key encrypts, shown in the console and CloudTrail.
+        grants: key policy statements for AWS services that use the key as themselves (none).
+        deletion_window_days: days a scheduled deletion can still be cancelled (30, the maximum).
     """
 
     def __init__(
@@ -26,7 +32,7 @@ class CustomerKey(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        env: Environment,
+        account: AwsAccount,
         alias: str,
         description: str,
         grants: Sequence[Statement] = (),
@@ -36,7 +42,7 @@ class CustomerKey(Construct):
         root = {
             "Sid": "AccountAdministersKey",
             "Effect": "Allow",
-            "Principal": {"AWS": f"arn:aws:iam::{env.account_id}:root"},
+            "Principal": {"AWS": arn(account, "iam", "root", regional=False)},
             "Action": "kms:*",
             "Resource": "*",
         }
@@ -53,24 +59,24 @@ class CustomerKey(Construct):
         self.arn = self.this.arn
 
 
-def logs_statement(env: Environment) -> Statement:
+def logs_statement(account: AwsAccount) -> Statement:
     """Lets CloudWatch Logs encrypt this account's log groups (and only them) with the key."""
     return {
         "Sid": "CloudWatchLogsEncrypt",
         "Effect": "Allow",
-        "Principal": {"Service": f"logs.{env.region}.amazonaws.com"},
+        "Principal": {"Service": f"logs.{account.region}.amazonaws.com"},
         "Action": ["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
         "Resource": "*",
         "Condition": {"ArnLike": {
-            "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{env.region}:{env.account_id}:log-group:*",
+            "kms:EncryptionContext:aws:logs:arn": arn(account, "logs", "log-group:*"),
         }},
     }
 
 
-def autoscaling_statements(env: Environment) -> list[Statement]:
+def autoscaling_statements(account: AwsAccount) -> list[Statement]:
     """EC2 Auto Scaling launches node volumes encrypted with the key through its service-linked role."""
-    role = (f"arn:aws:iam::{env.account_id}:role/aws-service-role/autoscaling.amazonaws.com/"
-            "AWSServiceRoleForAutoScaling")
+    role = arn(account, "iam", "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+               regional=False)
     return [
         {
             "Sid": "AutoScalingUseKey",

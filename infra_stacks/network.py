@@ -22,9 +22,8 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 from constructs import Construct
 
 from catalog import naming
-from catalog.models import Environment
 from infra_stacks.logs import log_group
-from infra_stacks.policy import allow, document, service_trust
+from infra_stacks.policy import AwsAccount, allow, document, service_trust
 
 __all__ = ["INTERFACE_ENDPOINTS", "Network", "cluster_only_security_group"]
 
@@ -35,8 +34,16 @@ INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "sts", "logs")
 class Network(Construct):
     """VPC with NAT egress for private subnets and no internet route at all for data subnets.
 
-    `nat_per_zone` buys zone-independent egress (a NAT gateway is zonal) at one gateway per zone;
-    otherwise one gateway serves every zone.
+    Args:
+        account: the account and region of the VPC (flow log role trust, VPC endpoint service names).
+        name: prefix of every resource name and Name tag (catalog.naming.stack_name).
+        cidr: the VPC's address range.
+        zones: availability zones, one subnet of each tier in each.
+        plan: the subnet blocks of each tier, one per zone, in `zones` order (catalog.naming.subnet_plan).
+        nat_per_zone: one NAT gateway per zone, which buys zone-independent egress (a NAT gateway is
+            zonal), instead of one gateway for every zone.
+        cluster_name: the EKS cluster whose load balancers may use the public and private subnets (tags).
+        log_key_arn: the KMS key of the flow log group.
     """
 
     def __init__(
@@ -44,7 +51,7 @@ class Network(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        env: Environment,
+        account: AwsAccount,
         name: str,
         cidr: str,
         zones: Sequence[str],
@@ -101,8 +108,8 @@ class Network(Construct):
         for subnet, zone in zip(data, zones, strict=True):
             RouteTableAssociation(self, f"data_rta_{zone}", subnet_id=subnet.id, route_table_id=data_routes.id)
 
-        self._flow_logs(env=env, name=name, log_key_arn=log_key_arn)
-        self._endpoints(env=env, name=name, cidr=cidr, private=private,
+        self._flow_logs(account=account, name=name, log_key_arn=log_key_arn)
+        self._endpoints(region=account.region, name=name, cidr=cidr, private=private,
                         route_table_ids=[t.id for t in (*private_tables, data_routes)])
 
         self.vpc_id = vpc_id
@@ -111,10 +118,10 @@ class Network(Construct):
         self.data_subnet_ids = [s.id for s in data]
         self.nat_gateway_count = len(nats)
 
-    def _flow_logs(self, *, env: Environment, name: str, log_key_arn: str) -> None:
+    def _flow_logs(self, *, account: AwsAccount, name: str, log_key_arn: str) -> None:
         group = log_group(self, "flow_log_group", name=naming.flow_log_group(name), key_arn=log_key_arn)
         role = IamRole(self, "flow_log_role", name=naming.flow_log_role_name(name),
-                       assume_role_policy=service_trust(env, "vpc-flow-logs.amazonaws.com"))
+                       assume_role_policy=service_trust(account, "vpc-flow-logs.amazonaws.com"))
         IamRolePolicy(self, "flow_log_policy", role=role.id, name="write-flow-logs", policy=document([
             allow(["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                   [group.arn, f"{group.arn}:*"]),
@@ -122,7 +129,7 @@ class Network(Construct):
         FlowLog(self, "flow_log", vpc_id=self.this.id, traffic_type="ALL", log_destination_type="cloud-watch-logs",
                 log_destination=group.arn, iam_role_arn=role.arn, max_aggregation_interval=60)
 
-    def _endpoints(self, *, env: Environment, name: str, cidr: str, private: Sequence[Subnet],
+    def _endpoints(self, *, region: str, name: str, cidr: str, private: Sequence[Subnet],
                    route_table_ids: Sequence[str]) -> None:
         sg = SecurityGroup(self, "endpoint_sg", name=naming.security_group_name(name, "vpc-endpoints"),
                            vpc_id=self.this.id,
@@ -130,12 +137,12 @@ class Network(Construct):
         VpcSecurityGroupIngressRule(self, "endpoint_https", security_group_id=sg.id, ip_protocol="tcp",
                                     from_port=443, to_port=443, cidr_ipv4=cidr,
                                     description="HTTPS from the VPC")
-        VpcEndpoint(self, "s3", vpc_id=self.this.id, service_name=f"com.amazonaws.{env.region}.s3",
+        VpcEndpoint(self, "s3", vpc_id=self.this.id, service_name=f"com.amazonaws.{region}.s3",
                     vpc_endpoint_type="Gateway", route_table_ids=list(route_table_ids),
                     tags={"Name": f"{name}-s3"})
         for service in INTERFACE_ENDPOINTS:
             VpcEndpoint(self, service.replace(".", "_"), vpc_id=self.this.id,
-                        service_name=f"com.amazonaws.{env.region}.{service}", vpc_endpoint_type="Interface",
+                        service_name=f"com.amazonaws.{region}.{service}", vpc_endpoint_type="Interface",
                         private_dns_enabled=True, subnet_ids=[s.id for s in private],
                         security_group_ids=[sg.id], tags={"Name": f"{name}-{service}"})
 

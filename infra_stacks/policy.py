@@ -1,4 +1,4 @@
-"""IAM policy documents as JSON strings, plus the ARNs we build from the catalog.
+"""IAM policy documents as JSON strings, plus the account resources live in and the ARNs built from it.
 
 Plain JSON (not a data source or jsonencode()) keeps every document readable in the synthesized
 output and lets checkov parse it; Terraform references inside strings are interpolated at plan.
@@ -8,13 +8,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from catalog.models import Environment
 
-__all__ = ["allow", "arn", "document", "service_trust"]
+__all__ = ["AwsAccount", "Statement", "allow", "arn", "document", "service_trust"]
 
 Statement = dict[str, Any]
+
+
+class AwsAccount(NamedTuple):
+    """Where an environment's resources live: what ARNs, trust conditions and service endpoints name."""
+
+    account_id: str
+    region: str
+
+    @classmethod
+    def of(cls, env: Environment) -> AwsAccount:
+        return cls(account_id=env.account_id, region=env.region)
 
 
 def document(statements: Iterable[Statement]) -> str:
@@ -36,17 +47,18 @@ def allow(
     return statement
 
 
-def service_trust(env: Environment, principal: str) -> str:
+def service_trust(account: AwsAccount, principal: str) -> str:
     """Trust for an AWS service, pinned to our account (confused-deputy protection)."""
     return document([{
         "Effect": "Allow",
         "Principal": {"Service": principal},
         "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"aws:SourceAccount": env.account_id}},
+        "Condition": {"StringEquals": {"aws:SourceAccount": account.account_id}},
     }])
 
 
-def arn(env: Environment, service: str, resource: str, *, regional: bool = True, account: bool = True) -> str:
-    region = env.region if regional else ""
-    owner = env.account_id if account else ""
+def arn(account: AwsAccount, service: str, resource: str, *, regional: bool = True, aws_owned: bool = False) -> str:
+    """`regional` False for global services (IAM); `aws_owned` for resources with no account (foundation models)."""
+    region = account.region if regional else ""
+    owner = "" if aws_owned else account.account_id
     return f"arn:aws:{service}:{region}:{owner}:{resource}"

@@ -13,10 +13,10 @@ from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAtt
 from constructs import Construct
 
 from catalog import naming
-from catalog.models import Environment, Postgres
+from catalog.models import Postgres
 from infra_stacks.logs import log_group
 from infra_stacks.network import cluster_only_security_group
-from infra_stacks.policy import service_trust
+from infra_stacks.policy import AwsAccount, service_trust
 from infra_stacks.secrets import ConnectionSecret
 
 __all__ = ["ENGINE_VERSION", "PostgresDatabase"]
@@ -32,6 +32,18 @@ class PostgresDatabase(Construct):
 
     Applications log in with IAM database authentication; the master password exists only in the
     Secrets Manager secret RDS manages and rotates (`manage_master_user_password`).
+
+    Args:
+        account: the account of the enhanced monitoring role (its trust is pinned to it).
+        name: prefix of every resource name (catalog.naming.stack_name); the instance is `<name>-postgres`.
+        settings: the catalog's sizing, multi-AZ, backup retention and deletion protection.
+        secret_name: the connection details' secret (catalog.naming.aws_secret_name).
+        vpc_id: the VPC of the security group.
+        subnet_ids: the data subnets (no internet route) the instance may be placed in.
+        client_security_group_id: the only security group admitted, on the PostgreSQL port (the cluster's).
+        storage_key_arn: the KMS key of storage and Performance Insights.
+        secrets_key_arn: the KMS key of the master password's and the connection details' secrets.
+        log_key_arn: the KMS key of the exported log groups.
     """
 
     def __init__(
@@ -39,9 +51,10 @@ class PostgresDatabase(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        env: Environment,
+        account: AwsAccount,
         name: str,
         settings: Postgres,
+        secret_name: str,
         vpc_id: str,
         subnet_ids: Sequence[str],
         client_security_group_id: str,
@@ -66,7 +79,7 @@ class PostgresDatabase(Construct):
             ],
         )
         monitoring = IamRole(self, "monitoring_role", name=naming.postgres_monitoring_role_name(name),
-                             assume_role_policy=service_trust(env, "monitoring.rds.amazonaws.com"))
+                             assume_role_policy=service_trust(account, "monitoring.rds.amazonaws.com"))
         IamRolePolicyAttachment(self, "monitoring_policy", role=monitoring.name,
                                 policy_arn="arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole")
         identifier = naming.postgres_identifier(name)
@@ -111,8 +124,8 @@ class PostgresDatabase(Construct):
             enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
             depends_on=log_groups,
         )
-        self.secret = ConnectionSecret(self, "connection", env=env, component="postgres", key_arn=secrets_key_arn,
-                                       values={
+        self.secret = ConnectionSecret(self, "connection", name=secret_name, component="postgres",
+                                       key_arn=secrets_key_arn, values={
                                            "host": self.this.address,
                                            "port": Token.as_string(self.this.port),
                                            "dbname": DATABASE,

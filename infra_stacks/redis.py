@@ -10,7 +10,7 @@ rotate. The built-in `default` user is replaced by a disabled one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 
 from cdktf_cdktf_provider_aws.elasticache_replication_group import (
     ElasticacheReplicationGroup,
@@ -22,7 +22,7 @@ from cdktf_cdktf_provider_aws.elasticache_user_group import ElasticacheUserGroup
 from constructs import Construct
 
 from catalog import naming
-from catalog.models import Environment, Redis, Service
+from catalog.models import Redis
 from infra_stacks.logs import log_group
 from infra_stacks.network import cluster_only_security_group
 from infra_stacks.secrets import ConnectionSecret
@@ -36,17 +36,31 @@ SERVICE_ACCESS = "on ~* &* +@all -@dangerous"
 
 
 class RedisCache(Construct):
-    """Node type, node count and snapshot retention come from the catalog (`redis`)."""
+    """Node type, node count and snapshot retention come from the catalog (`redis`).
+
+    Args:
+        name: prefix of every resource name (catalog.naming.stack_name); the group is `<name>-redis`.
+        settings: the catalog's node type, node count (more than one: automatic failover, multi-AZ) and
+            snapshot retention.
+        users: the IAM-authenticated user (catalog.naming.redis_user) of each client service, by service.
+        secret_name: the connection details' secret (catalog.naming.aws_secret_name).
+        vpc_id: the VPC of the security group.
+        subnet_ids: the data subnets (no internet route) the nodes may be placed in.
+        client_security_group_id: the only security group admitted, on the Redis port (the cluster's).
+        storage_key_arn: the KMS key of data at rest.
+        secrets_key_arn: the KMS key of the connection details' secret.
+        log_key_arn: the KMS key of the slow log group.
+    """
 
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
-        env: Environment,
         name: str,
         settings: Redis,
-        clients: Iterable[Service],
+        users: Mapping[str, str],
+        secret_name: str,
         vpc_id: str,
         subnet_ids: Sequence[str],
         client_security_group_id: str,
@@ -63,15 +77,14 @@ class RedisCache(Construct):
             self, "default_user", user_id=naming.redis_default_user(name), user_name="default", engine="redis",
             access_string="off -@all",
             authentication_mode=ElasticacheUserAuthenticationMode(type="no-password-required"))
-        users = [
+        clients = [
             ElasticacheUser(
-                self, f"user_{service.name}", user_id=naming.redis_user(env, service),
-                user_name=naming.redis_user(env, service), engine="redis", access_string=SERVICE_ACCESS,
+                self, f"user_{service}", user_id=user, user_name=user, engine="redis", access_string=SERVICE_ACCESS,
                 authentication_mode=ElasticacheUserAuthenticationMode(type="iam"))
-            for service in clients
+            for service, user in users.items()
         ]
         group = ElasticacheUserGroup(self, "users", user_group_id=naming.redis_user_group_id(name), engine="redis",
-                                     user_ids=[default.user_id, *(u.user_id for u in users)])
+                                     user_ids=[default.user_id, *(u.user_id for u in clients)])
         slow_log = log_group(self, "slow_log", name=naming.redis_log_group(name), key_arn=log_key_arn)
         replicated = settings.num_cache_clusters > 1
         self.this = ElasticacheReplicationGroup(
@@ -101,8 +114,8 @@ class RedisCache(Construct):
                 destination=slow_log.name, destination_type="cloudwatch-logs", log_format="json",
                 log_type="slow-log")],
         )
-        self.secret = ConnectionSecret(self, "connection", env=env, component="redis", key_arn=secrets_key_arn,
-                                       values={
+        self.secret = ConnectionSecret(self, "connection", name=secret_name, component="redis",
+                                       key_arn=secrets_key_arn, values={
                                            "host": self.this.primary_endpoint_address,
                                            "reader_host": self.this.reader_endpoint_address,
                                            "port": str(PORT),

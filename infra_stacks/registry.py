@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Mapping
 
 from cdktf_cdktf_provider_aws.ecr_lifecycle_policy import EcrLifecyclePolicy
 from cdktf_cdktf_provider_aws.ecr_repository import (
@@ -12,9 +12,6 @@ from cdktf_cdktf_provider_aws.ecr_repository import (
     EcrRepositoryImageScanningConfiguration,
 )
 from constructs import Construct
-
-from catalog import naming
-from catalog.models import Service
 
 __all__ = ["LIFECYCLE_POLICY", "Registry"]
 
@@ -31,19 +28,25 @@ LIFECYCLE_POLICY = json.dumps({"rules": [
 
 
 class Registry(Construct):
-    """Immutable tags (a tag names one image forever), scan on push, KMS encryption."""
+    """Immutable tags (a tag names one image forever), scan on push, KMS encryption.
 
-    def __init__(self, scope: Construct, construct_id: str, *, services: Iterable[Service], key_arn: str) -> None:
+    Args:
+        repositories: the repository (catalog.naming.ecr_repository_name) of each service, by service;
+            `repository_urls` is keyed the same way.
+        key_arn: the KMS key images are encrypted with.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, repositories: Mapping[str, str], key_arn: str) -> None:
         super().__init__(scope, construct_id)
         self.repository_urls: dict[str, str] = {}
-        for service in services:
+        for service, repository in repositories.items():
             repo = EcrRepository(
-                self, service.name,
-                name=naming.ecr_repository_name(service),
+                self, service,
+                name=repository,
                 image_tag_mutability="IMMUTABLE",
                 image_scanning_configuration=EcrRepositoryImageScanningConfiguration(scan_on_push=True),
                 encryption_configuration=[EcrRepositoryEncryptionConfiguration(encryption_type="KMS",
                                                                                kms_key=key_arn)],
             )
-            EcrLifecyclePolicy(self, f"{service.name}_lifecycle", repository=repo.name, policy=LIFECYCLE_POLICY)
-            self.repository_urls[service.name] = repo.repository_url
+            EcrLifecyclePolicy(self, f"{service}_lifecycle", repository=repo.name, policy=LIFECYCLE_POLICY)
+            self.repository_urls[service] = repo.repository_url

@@ -1,4 +1,8 @@
-"""One environment's AWS infrastructure: the constructs composed like a Terraform root module."""
+"""One environment's AWS infrastructure: the constructs composed like a Terraform root module.
+
+The root is the only place that reads the Environment: it derives every name through catalog.naming
+and hands each construct the few typed values it needs, so environment differences arrive as parameters.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +17,9 @@ from infra_stacks.edge import Edge
 from infra_stacks.ingress import CertManagerDns, WebAcl
 from infra_stacks.irsa import IrsaRole, ServiceGrants, service_statements
 from infra_stacks.kms import CustomerKey, autoscaling_statements, logs_statement
-from infra_stacks.monitoring import TelemetryStorage
+from infra_stacks.monitoring import RETENTION_DAYS, TelemetryBackend, TelemetryStorage
 from infra_stacks.network import Network
+from infra_stacks.policy import AwsAccount
 from infra_stacks.postgres import PostgresDatabase
 from infra_stacks.provider import aws_provider
 from infra_stacks.redis import RedisCache
@@ -47,64 +52,82 @@ def node_pools(env: Environment) -> dict[str, NodePool]:
 
 
 class EnvironmentStack(TerraformStack):
-    """Everything of one environment in its own account; named `naming.stack_name(env)`."""
+    """Everything of one environment in its own account; named `naming.stack_name(env)`.
+
+    Args:
+        env: the environment, resolved from the catalog.
+        local_backend: state in a local file beside the stack instead of the S3 backend (tests, trials).
+    """
 
     def __init__(self, scope: Construct, *, env: Environment, local_backend: bool) -> None:
         name = naming.stack_name(env)
         super().__init__(scope, name)
+        account = AwsAccount.of(env)
         aws_provider(self, env)
         configure_backend(self, env, local=local_backend)
 
         def key(purpose: str, description: str, **kwargs) -> CustomerKey:
-            return CustomerKey(self, f"key_{purpose}", env=env, alias=naming.kms_alias(env, purpose),
+            return CustomerKey(self, f"key_{purpose}", account=account, alias=naming.kms_alias(env, purpose),
                                description=f"{name}: {description}", **kwargs)
 
-        logs_key = key("logs", "CloudWatch log groups", grants=[logs_statement(env)])
+        logs_key = key("logs", "CloudWatch log groups", grants=[logs_statement(account)])
         eks_key = key("eks", "Kubernetes secrets envelope encryption")
-        volume_key = key("ebs", "node and persistent volumes", grants=autoscaling_statements(env))
+        volume_key = key("ebs", "node and persistent volumes", grants=autoscaling_statements(account))
         data_key = key("data", "RDS and ElastiCache storage, Performance Insights")
         secrets_key = key("secrets", "Secrets Manager entries")
         storage_key = key("s3", "Loki and Tempo buckets")
         registry_key = key("ecr", "container images")
         service_keys = {
-            service.name: CustomerKey(self, f"key_svc_{service.name}", env=env,
+            service.name: CustomerKey(self, f"key_svc_{service.name}", account=account,
                                       alias=naming.service_kms_alias(env, service),
                                       description=f"{name}: {service.name} application data").arn
             for service in env.services.values() if "kms" in service.aws_access
         }
 
-        network = Network(self, "network", env=env, name=name, cidr=env.vpc_cidr, zones=env.availability_zones,
-                          plan=naming.subnet_plan(env), nat_per_zone=env.nat_gateways == "per_az",
-                          cluster_name=env.cluster_name, log_key_arn=logs_key.arn)
-        cluster = Cluster(self, "cluster", env=env, name=naming.eks_cluster_name(env), version=env.kubernetes_version,
+        cluster_name = naming.eks_cluster_name(env)
+        network = Network(self, "network", account=account, name=name, cidr=env.vpc_cidr,
+                          zones=env.availability_zones, plan=naming.subnet_plan(env),
+                          nat_per_zone=env.nat_gateways == "per_az", cluster_name=cluster_name,
+                          log_key_arn=logs_key.arn)
+        cluster = Cluster(self, "cluster", account=account, name=cluster_name, version=env.kubernetes_version,
                           subnet_ids=network.private_subnet_ids, public_endpoint=env.cluster_public_endpoint,
                           public_access_cidrs=env.cluster_public_access_cidrs, pools=node_pools(env),
-                          secrets_key_arn=eks_key.arn, volume_key_arn=volume_key.arn, log_key_arn=logs_key.arn)
-        registry = Registry(self, "registry", services=env.services.values(), key_arn=registry_key.arn)
+                          secrets_key_arn=eks_key.arn, volume_key_arn=volume_key.arn, log_key_arn=logs_key.arn,
+                          ebs_csi_role_name=naming.addon_role_name(env, "ebs-csi"))
+        registry = Registry(self, "registry", key_arn=registry_key.arn, repositories={
+            service.name: naming.ecr_repository_name(service) for service in env.services.values()})
 
-        stores = {"env": env, "name": name, "vpc_id": network.vpc_id, "subnet_ids": network.data_subnet_ids,
+        stores = {"name": name, "vpc_id": network.vpc_id, "subnet_ids": network.data_subnet_ids,
                   "client_security_group_id": cluster.security_group_id, "storage_key_arn": data_key.arn,
                   "secrets_key_arn": secrets_key.arn, "log_key_arn": logs_key.arn}
-        postgres = PostgresDatabase(self, "postgres", settings=env.postgres, **stores)
-        redis = RedisCache(self, "redis", settings=env.redis,
-                           clients=[s for s in env.services.values() if s.depends_on.redis], **stores)
+        postgres = PostgresDatabase(self, "postgres", account=account, settings=env.postgres,
+                                    secret_name=naming.aws_secret_name(env, "postgres"), **stores)
+        redis_users = {service.name: naming.redis_user(env, service)
+                       for service in env.services.values() if service.depends_on.redis}
+        redis = RedisCache(self, "redis", settings=env.redis, users=redis_users,
+                           secret_name=naming.aws_secret_name(env, "redis"), **stores)
 
         web_acl = WebAcl(self, "waf", name=naming.waf_acl_name(name), log_key_arn=logs_key.arn)
-        dns = CertManagerDns(self, "cert_manager", env=env, issuer=cluster.issuer, domain=env.domain,
-                             zone_id=env.route53_zone_id)
+        dns = CertManagerDns(self, "cert_manager", role_name=naming.addon_role_name(env, "cert-manager"),
+                             issuer=cluster.issuer, domain=env.domain, zone_id=env.route53_zone_id,
+                             zone_comment=f"{env.project} {env.name}")
         controller = "aws-load-balancer-controller"
         edge = Edge(
             self, "edge", name=naming.load_balancer_name(name), target_group_name=naming.target_group_name(name),
             host=naming.public_host(env), zone_id=dns.zone_id, vpc_id=network.vpc_id,
             subnet_ids=network.public_subnet_ids, cluster_security_group_id=cluster.security_group_id,
             web_acl_arn=web_acl.arn, log_bucket=naming.bucket_name(env, "alb-logs"),
-            log_writer_account=ELB_LOG_DELIVERY_ACCOUNTS[env.region], account_id=env.account_id,
+            log_writer_account=ELB_LOG_DELIVERY_ACCOUNTS[env.region], account=account,
             security_group_name=naming.security_group_name(name, "edge-alb"),
             deletion_protection=env.edge.deletion_protection,
             controller_role_name=naming.addon_role_name(env, controller),
             controller_service_account=naming.ADDON_SERVICE_ACCOUNTS[controller], issuer=cluster.issuer,
         )
-        telemetry = TelemetryStorage(self, "telemetry", env=env, issuer=cluster.issuer, key_arn=storage_key.arn)
+        backends = {backend: TelemetryBackend(bucket=naming.bucket_name(env, backend),
+                                              role=naming.addon_role_name(env, backend), retention_days=days)
+                    for backend, days in RETENTION_DAYS.items()}
+        telemetry = TelemetryStorage(self, "telemetry", region=env.region, issuer=cluster.issuer,
+                                     key_arn=storage_key.arn, backends=backends)
 
         grants = ServiceGrants(
             secrets_key_arn=secrets_key.arn,
@@ -117,7 +140,10 @@ class EnvironmentStack(TerraformStack):
         service_roles = {
             service.name: IrsaRole(self, f"svc_{service.name}", name=naming.service_role_name(env, service),
                                    issuer=cluster.issuer, service_account=naming.service_account(service),
-                                   statements=service_statements(env, service, grants)).arn
+                                   statements=service_statements(
+                                       service, grants, account=account,
+                                       secret_prefix=naming.aws_secret_prefix(env, service.name),
+                                       redis_user=redis_users.get(service.name))).arn
             for service in env.services.values()
         }
 

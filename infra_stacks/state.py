@@ -20,6 +20,7 @@ from catalog import naming
 from catalog.models import Environment
 from infra_stacks.bucket import SecureBucket
 from infra_stacks.kms import CustomerKey
+from infra_stacks.policy import AwsAccount, arn
 from infra_stacks.provider import aws_provider
 
 __all__ = ["StateBootstrapStack", "configure_backend", "local_backend"]
@@ -41,7 +42,7 @@ class StateBootstrapStack(TerraformStack):
         super().__init__(scope, naming.state_stack_name(env))
         aws_provider(self, env)
         local_backend(self, naming.state_stack_name(env))
-        key = CustomerKey(self, "key", env=env, alias=naming.kms_alias(env, "tfstate"),
+        key = CustomerKey(self, "key", account=AwsAccount.of(env), alias=naming.kms_alias(env, "tfstate"),
                           description=f"{naming.stack_name(env)} Terraform state")
         SecureBucket(self, "bucket", name=naming.state_bucket_name(env), key_arn=key.arn, expire_days=None,
                      noncurrent_days=90)
@@ -69,5 +70,5 @@ def configure_backend(stack: TerraformStack, env: Environment, *, local: bool) -
         region=env.region,
         dynamodb_table=naming.state_lock_table_name(env),
         encrypt=True,
-        kms_key_id=f"arn:aws:kms:{env.region}:{env.account_id}:{naming.kms_alias(env, 'tfstate')}",
+        kms_key_id=arn(AwsAccount.of(env), "kms", naming.kms_alias(env, "tfstate")),
     )
