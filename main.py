@@ -3,6 +3,7 @@
     python main.py synth      [--env ENV]... [--only kubernetes|terraform] [--catalog PATH]
     python main.py check      is the committed gitops_out/ what the code synthesizes now?
     python main.py validate   schemas, CRDs and cross-object invariants of gitops_out/
+    python main.py diff       [--base REF] [--env ENV]... [--format text|markdown]: what this change does
     python main.py verify     --env ENV: is the deployed environment what the catalog asks for?
 
 Exit codes: 0 ok, 1 a check failed, 2 bad input or usage. Progress goes to stderr.
@@ -207,6 +208,27 @@ def validate(catalog, args: argparse.Namespace) -> int:
     return EXIT_FAILED if problems else EXIT_OK
 
 
+def diff(catalog, args: argparse.Namespace) -> int:
+    """What this checkout's synth changes against --base: Kubernetes objects and Terraform addresses."""
+    import preview
+
+    gitops = Path(args.out).resolve()
+    if ROOT not in gitops.parents:
+        raise InputError(f"--out {args.out}: diff reads it from git, so it must be inside {ROOT.name}")
+    local = os.environ.get("PAYLEDGER_TF_BACKEND") == "local"
+    try:
+        changes = preview.compare(catalog, args.env, checkout=ROOT, base=args.base,
+                                  gitops_folder=gitops.relative_to(ROOT).as_posix(),
+                                  kubernetes_files=kubernetes_files, local_backend=local)
+    except preview.RevisionError as error:
+        raise InputError(str(error)) from None
+    report = preview.markdown if args.format == "markdown" else preview.text
+    sys.stdout.write(report(changes, args.base))
+    if args.format == "markdown":  # the text report ends with it already
+        progress(preview.summary(changes, args.base))
+    return EXIT_FAILED if changes else EXIT_OK
+
+
 def verify(catalog, args: argparse.Namespace) -> int:
     from operations.verify import verify as run_verify
 
@@ -237,6 +259,12 @@ def parser() -> argparse.ArgumentParser:
     command("check", check, "Exit 1 and list the files that differ when gitops_out/ is not what synth makes now.")
     sub = command("validate", validate, "Validate every object under gitops_out/ (schemas, CRDs, invariants).")
     sub.add_argument("--crd-dir", help="folder of CustomResourceDefinition YAML files for custom resources")
+    sub = command("diff", diff, "Show what this change does against a git revision, per object and address "
+                  "(exit 1 when anything changes).")
+    sub.add_argument("--base", default="HEAD", help="the git revision to compare with (default: HEAD)")
+    sub.add_argument("--env", action="append", help="only this environment (repeatable; default: all)")
+    sub.add_argument("--format", choices=("text", "markdown"), default="text",
+                     help="text for a terminal, markdown for a pull-request comment (default: text)")
     sub = command("verify", verify, "Post-deploy check of one environment: AWS (boto3) and the cluster (kubeconfig).")
     sub.add_argument("--env", action="append", required=True, help="the environment to check")
     sub.add_argument("--endpoint-url", help="AWS endpoint (e.g. a local emulator) instead of AWS")

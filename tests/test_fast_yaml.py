@@ -114,7 +114,7 @@ def test_literal_block_layout(dump) -> None:
     [
         {"k": ("a", "b")},
         {1: "a"},
-        {"k": {"a", "b"}},
+        {"k": {"a"}},
         {"k": b"bytes"},
         {"k": datetime.date(2024, 1, 2)},
         {"k": "a\n\n"},
