@@ -4,6 +4,7 @@
     python main.py check      is the committed gitops_out/ what the code synthesizes now?
     python main.py validate   schemas, CRDs and cross-object invariants of gitops_out/
     python main.py diff       [--base REF] [--env ENV]... [--format text|markdown]: what this change does
+    python main.py set-image  SERVICE TAG --env ENV... | --all-envs: bump an image, then synth
     python main.py verify     --env ENV: is the deployed environment what the catalog asks for?
 
 Exit codes: 0 ok, 1 a check failed, 2 bad input or usage. Progress goes to stderr.
@@ -71,7 +72,7 @@ def rendered_files(catalog, side: str, env_names: Sequence[str]) -> dict[str, by
     return kubernetes_files(catalog, env_names)
 
 
-def synth(catalog, args: argparse.Namespace) -> int:
+def synth(catalog, args: argparse.Namespace, sides: Sequence[str] = ()) -> int:
     """Render everything in memory and into staging folders, then replace every output tree at once."""
     from output.transaction import Transaction, carry_over, recover, staged_file_writer
     from speedups import provider as fast_provider
@@ -80,7 +81,7 @@ def synth(catalog, args: argparse.Namespace) -> int:
     fast_provider.enable()  # before the first jsii binding is imported: it also starts the kernel
 
     env_names = args.env or list(catalog.environments)
-    sides = [args.only] if args.only else list(SIDES)
+    sides = sides or ([args.only] if args.only else list(SIDES))
     cli_outdir = os.environ.get("CDKTF_OUTDIR")  # driven by `cdktf synth/deploy`: the CLI owns that folder
     targets = {side: outputs[side] for side in sides if not (side == "terraform" and cli_outdir)}
     trees = {side: rendered_files(catalog, side, env_names) for side in FILE_SIDES if side in sides}
@@ -229,6 +230,43 @@ def diff(catalog, args: argparse.Namespace) -> int:
     return EXIT_FAILED if changes else EXIT_OK
 
 
+def set_image(catalog, args: argparse.Namespace) -> int:
+    """Set a service's image tag in platform.yaml for some environments, then synthesize their files (the
+    tag never reaches Terraform): the edit and its output under one hold of the checkout's lock."""
+    from catalog import load_catalog
+    from catalog.fields import IMAGE_TAG
+    from catalog.image_tags import EditError, set_image_tag
+    from catalog.yaml_source import read_text
+    from output.transaction import replace_file
+
+    services = catalog.environments[next(iter(catalog.environments))].services
+    if args.service not in services:
+        raise InputError(f"{args.service}: not a service in {args.catalog} (known: {', '.join(services)})")
+    if not IMAGE_TAG.fullmatch(args.tag):
+        raise InputError(f"{args.tag!r}: not a valid OCI image tag (1 to 128 of A-Z a-z 0-9 _ . -, "
+                         "not starting with . or -)")
+    env_names = list(catalog.environments) if args.all_envs else args.env
+    path = Path(args.catalog)
+    checked_outputs(args)  # refused before the catalog is touched, not after
+    with checkout_lock(args, exclusive=True):
+        current = load_catalog(path, display_name=args.catalog)
+        changing = [name for name in env_names if current.environments[name].services[args.service].image_tag
+                    != args.tag]
+        if not changing:
+            progress(f"set-image: {args.service} already runs {args.tag} in {', '.join(env_names)}")
+            return EXIT_OK
+        try:
+            edited = set_image_tag(read_text(path), service=args.service, tag=args.tag, env_names=changing,
+                                   source=args.catalog)
+        except EditError as error:
+            raise InputError(str(error)) from None
+        updated = load_catalog(path, display_name=args.catalog, text=edited)  # refused: nothing written
+        replace_file(path, edited.encode("utf-8"))
+        progress(f"set-image: {args.service} runs {args.tag} in {', '.join(changing)} ({args.catalog})")
+        args.env = changing
+        return synth(updated, args, FILE_SIDES)  # an image tag never reaches the Terraform side
+
+
 def verify(catalog, args: argparse.Namespace) -> int:
     from operations.verify import verify as run_verify
 
@@ -256,6 +294,13 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--tf-out", default="cdktf.out", help="Terraform output folder (default: cdktf.out)")
     sub.add_argument("--local-backend", action="store_true",
                      help="local Terraform state instead of S3 (also PAYLEDGER_TF_BACKEND=local)")
+    sub = command("set-image", set_image, "Set a service's image tag in platform.yaml for some environments "
+                  "(comments and layout kept), then synthesize them.")
+    sub.add_argument("service", help="the service, as named under `services` in the catalog")
+    sub.add_argument("tag", help="the image tag (OCI: up to 128 of A-Z a-z 0-9 _ . -)")
+    which = sub.add_mutually_exclusive_group(required=True)
+    which.add_argument("--env", action="append", help="this environment (repeatable)")
+    which.add_argument("--all-envs", action="store_true", help="every environment")
     command("check", check, "Exit 1 and list the files that differ when gitops_out/ is not what synth makes now.")
     sub = command("validate", validate, "Validate every object under gitops_out/ (schemas, CRDs, invariants).")
     sub.add_argument("--crd-dir", help="folder of CustomResourceDefinition YAML files for custom resources")

@@ -1,7 +1,8 @@
 """platform.yaml -> Catalog, with every problem reported at once as `file:line: field.path: message`.
 
 Resolution happens here and only here: service_defaults <- services.<name> <- the environment's
-service_overrides."*" <- service_overrides.<name>, each step a JSON merge patch (RFC 7386).
+service_overrides."*" <- service_overrides.<name>, each step a JSON merge patch (RFC 7386); a service's
+image_tag starts as project.image_tag.
 """
 
 from __future__ import annotations
@@ -125,12 +126,14 @@ def _service_source(located: Located, env: str, service: str, field: FieldPath) 
     return ("services", service, *field)
 
 
-def load_catalog(path: Path, display_name: str | None = None) -> Catalog:
-    """Load and validate; raise CatalogError listing every problem found (up to MAX_PROBLEMS)."""
+def load_catalog(path: Path, display_name: str | None = None, *, text: str | None = None) -> Catalog:
+    """Load and validate; raise CatalogError listing every problem found (up to MAX_PROBLEMS).
+
+    `text`, when given, is what `path` is about to hold (an edit checked before it is written)."""
     out = _Collector(display_name or path.name)
     catalog = None
     try:
-        catalog = _validate(path, out)
+        catalog = _validate(path, out, text)
     except _Flooded:
         out.problems.append(Problem(file=out.file, line=None, path=(),
                                     message=f"stopped after {MAX_PROBLEMS} problems; fix these first"))
@@ -158,8 +161,9 @@ def _environment(shape: _FileShape, env_name: str, env_raw: dict[str, Any], loca
     """One environment with every service resolved through its layers; None when it does not validate."""
     overrides = _overrides(shape, env_name, env_raw, out)
     services: dict[str, Service] = {}
+    defaults = {"image_tag": shape.project.image_tag, **shape.service_defaults}
     for service_name, service_raw in shape.services.items():
-        resolved = merge_patch(shape.service_defaults, service_raw)
+        resolved = merge_patch(defaults, service_raw)
         for layer in (overrides.get("*"), overrides.get(service_name)):
             if isinstance(layer, dict):
                 resolved = merge_patch(resolved, layer)
@@ -178,13 +182,13 @@ def _environment(shape: _FileShape, env_name: str, env_raw: dict[str, Any], loca
     return environment.model_copy(update={"services": services})
 
 
-def _validate(path: Path, out: _Collector) -> Catalog | None:
+def _validate(path: Path, out: _Collector, text: str | None) -> Catalog | None:
     """Parse, check the shape, resolve each environment, then apply the rules; problems go to `out`.
 
     Returns None where problems leave nothing to check further.
     """
     try:
-        located, yaml_problems = parse(read_text(path))
+        located, yaml_problems = parse(read_text(path) if text is None else text)
     except Unreadable as error:
         out.add_yaml(error.problems)
         return None

@@ -174,6 +174,7 @@ class Service(Model):
     depends_on: Dependencies
     vault_secrets: tuple[Name, ...]
     gpu: Gpu
+    image_tag: Annotated[StrictStr, matching(IMAGE_TAG, "image tag")]
     public: StrictBool = False
     pci_scope: StrictBool = False
     aws_access: tuple[Literal["bedrock", "kms"], ...] = ()

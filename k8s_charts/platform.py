@@ -30,9 +30,9 @@ def build_environment(catalog: Catalog, env: Environment) -> list[FolderChart]:
     charts: list[FolderChart] = [NamespacesChart(App(), "namespaces", catalog=catalog, env=env)]
     for service in env.services.values():
         chart = FolderChart(App(), f"svc-{service.name}", folder=f"{service.namespace}/{service.name}")
-        ServiceWorkload(chart, "workload", catalog=catalog, env=env, service=service)
+        ServiceWorkload(chart, "workload", env=env, service=service)
         ServiceExtras(chart, "extras", catalog=catalog, env=env, service=service)
-        ServiceSecrets(chart, "secrets", env=env, service=service, version=catalog.project.image_tag)
+        ServiceSecrets(chart, "secrets", env=env, service=service, version=service.image_tag)
         charts.append(chart)
     charts.append(ClusterObjectsChart(App(), "cluster-config", catalog=catalog, env=env))
     charts.append(ArgoAppsChart(App(), "argocd-apps", catalog=catalog, env=env))

@@ -11,7 +11,7 @@ import hashlib
 import json
 from typing import Any
 
-from catalog import Catalog, Environment, Service, naming
+from catalog import Environment, Service, naming
 from k8s_charts import egress_proxy
 from k8s_charts.addons import tempo
 from k8s_charts.footprint import ISTIO_PROXY, ROLLOUT_SURGE_PERCENT
@@ -49,14 +49,13 @@ class ServiceWorkload(ChartPart):
     field would make every sync fight it.
     """
 
-    def __init__(self, scope: ChartPart | FolderChart, construct_id: str, *, catalog: Catalog, env: Environment,
+    def __init__(self, scope: ChartPart | FolderChart, construct_id: str, *, env: Environment,
                  service: Service) -> None:
         super().__init__(scope, construct_id)
         self.service, self.env = service, env
-        tag = catalog.project.image_tag
-        self.labels = standard_labels(name=service.name, component=COMPONENT, version=tag)
+        self.labels = standard_labels(name=service.name, component=COMPONENT, version=service.image_tag)
         self.selector = selector_labels(service.name)
-        self.image = naming.image_reference(env, service, tag)
+        self.image = naming.image_reference(env, service)
         self.dependencies = [env.services[name] for name in sorted(service.depends_on.services)]
         self.callers = list(env.callers[service.name])
         self.secrets = [naming.kubernetes_secret_name(service, source) for source, wanted in (

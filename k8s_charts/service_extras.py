@@ -42,7 +42,7 @@ class ServiceExtras(ChartPart):
                  service: Service) -> None:
         super().__init__(scope, construct_id)
         self.env, self.service = env, service
-        self.labels = standard_labels(name=service.name, component=COMPONENT, version=catalog.project.image_tag)
+        self.labels = standard_labels(name=service.name, component=COMPONENT, version=service.image_tag)
         self.selector = f'namespace="{service.namespace}", job="{service.name}"'
         project = catalog.project
         self.runbooks = f"{project.gitops_repo_url.removesuffix('.git')}/blob/{project.gitops_revision}/{RUNBOOKS}"

@@ -18,6 +18,8 @@ from pathlib import Path
 __all__ = ["LockTimeout", "checkout_lock"]
 
 POLL_SECONDS = 0.1
+# State folders whose exclusive lock this process holds: a nested request (set-image's synth) is granted.
+_HELD: set[Path] = set()
 
 
 class LockTimeout(Exception):
@@ -29,6 +31,10 @@ def checkout_lock(state_dir: Path, *, exclusive: bool, timeout: float,
                   waiting: Callable[[str], None] = lambda holder: None) -> Iterator[None]:
     """Hold the checkout's lock for the block; wait up to `timeout` seconds for another holder."""
     state_dir.mkdir(mode=0o755, exist_ok=True)
+    key = state_dir.resolve()
+    if key in _HELD:
+        yield
+        return
     path = state_dir / "lock"
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -36,10 +42,12 @@ def checkout_lock(state_dir: Path, *, exclusive: bool, timeout: float,
         if exclusive:
             os.ftruncate(fd, 0)
             os.pwrite(fd, _who().encode(), 0)
+            _HELD.add(key)
         yield
         if exclusive:
             os.ftruncate(fd, 0)  # a later waiter must not name a holder that has left
     finally:
+        _HELD.discard(key)
         os.close(fd)  # closing releases the lock
 
 

@@ -81,6 +81,27 @@ def write_file(path: Path, content: bytes) -> None:
         os.close(fd)
 
 
+def replace_file(path: Path, content: bytes) -> None:
+    """`path` replaced by `content` at once (a sibling written, flushed and renamed over it), keeping its
+    mode: a reader, or a kill at any moment, sees the old file or the new one."""
+    sibling = path.with_name(f".{path.name}.{os.getpid()}.new")
+    fd = os.open(sibling, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    try:
+        try:
+            os.fchmod(fd, path.stat().st_mode & 0o7777)
+            view = memoryview(content)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(sibling, path)
+    except BaseException:
+        sibling.unlink(missing_ok=True)
+        raise
+    _fsync_folder(path.parent)
+
+
 def staged_file_writer(target: Path, staging: Path):
     """Writes files into `staging`; a file whose bytes are already in `target` is hard-linked instead.
 

@@ -29,7 +29,7 @@ AWS_APIS = {"bedrock": "bedrock-runtime", "kms": "kms"}
 
 def render(catalog: Catalog, env: Environment, service: Service) -> Rendered:
     chart = FolderChart(cdk8s.Testing.app(), "chart", folder=f"{service.namespace}/{service.name}")
-    ServiceWorkload(chart, "workload", catalog=catalog, env=env, service=service)
+    ServiceWorkload(chart, "workload", env=env, service=service)
     return {(obj["kind"], obj["metadata"]["name"]): obj for obj in cdk8s.Testing.synth(chart)}
 
 

@@ -32,7 +32,7 @@ def rendered(catalog: Catalog) -> dict[tuple[str, str], Rendered]:
     for env in catalog.environments.values():
         for service in env.services.values():
             chart = FolderChart(cdk8s.Testing.app(), "chart", folder=f"{service.namespace}/{service.name}")
-            ServiceWorkload(chart, "workload", catalog=catalog, env=env, service=service)
+            ServiceWorkload(chart, "workload", env=env, service=service)
             ServiceExtras(chart, "extras", catalog=catalog, env=env, service=service)
             ServiceSecrets(chart, "secrets", env=env, service=service, version=catalog.project.image_tag)
             out[(env.name, service.name)] = {(o["kind"], o["metadata"]["name"]): o for o in cdk8s.Testing.synth(chart)}

@@ -150,8 +150,9 @@ def image_name(env: Environment, service: Service) -> str:
     return f"{env.account_id}.dkr.ecr.{env.region}.amazonaws.com/{ecr_repository_name(service)}"
 
 
-def image_reference(env: Environment, service: Service, tag: str) -> str:
-    return f"{image_name(env, service)}:{tag}"
+def image_reference(env: Environment, service: Service) -> str:
+    """The image a service runs in `env`: its repository there, at its tag there."""
+    return f"{image_name(env, service)}:{service.image_tag}"
 
 
 def aws_secret_prefix(env: Environment, component: str | None = None) -> str:
