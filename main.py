@@ -7,7 +7,8 @@
     python main.py set-image  SERVICE TAG --env ENV... | --all-envs: bump an image, then synth
     python main.py verify     --env ENV: is the deployed environment what the catalog asks for?
 
-Exit codes: 0 ok, 1 a check failed, 2 bad input or usage. Progress goes to stderr.
+Exit codes: 0 ok, 1 a check failed, 2 bad input or usage. Progress goes to stderr (stdout under the
+cdktf CLI, which calls anything on stderr an error); errors always go to stderr.
 """
 
 from __future__ import annotations
@@ -38,6 +39,13 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 
 def progress(message: str) -> None:
+    """A progress line: on stderr, except under `cdktf synth/deploy`, which labels every line an app writes
+    on stderr `[ERROR]` and echoes its stdout as is (@cdktf/commons shell())."""
+    print(message, file=sys.stdout if os.environ.get("CDKTF_OUTDIR") else sys.stderr, flush=True)
+
+
+def problem(message: str) -> None:
+    """An error or a warning: always on stderr."""
     print(message, file=sys.stderr, flush=True)
 
 
@@ -196,7 +204,7 @@ def validate(catalog, args: argparse.Namespace) -> int:
                                gitops_repo=catalog.project.gitops_repo_url)
     unsupported, aging = kubernetes_support(catalog, datetime.date.today())
     for finding in aging:
-        progress(f"warning: {catalog.source}: {'.'.join(finding.path)}: {finding.message}")
+        problem(f"warning: {catalog.source}: {'.'.join(finding.path)}: {finding.message}")
     for finding in unsupported:
         print(f"{catalog.source}: {'.'.join(finding.path)}: {finding.message}")
     for finding in report.findings:
@@ -334,15 +342,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                              f"(known: {', '.join(catalog.environments)})")
         return args.handler(catalog, args)
     except CatalogError as error:
-        for problem in error.problems:
-            progress(str(problem))
+        for found in error.problems:
+            problem(str(found))
         return EXIT_BAD_INPUT
     except (InputError, UnsafeOutput, LockTimeout) as error:
-        progress(f"error: {error}")
+        problem(f"error: {error}")
         return EXIT_BAD_INPUT
     except OSError as error:  # disk full, permissions: nothing was replaced (output.transaction)
         where = f"cannot write {error.filename}" if error.filename else "cannot write the output"
-        progress(f"error: {where}: {error.strerror or error}; the previous output is unchanged")
+        problem(f"error: {where}: {error.strerror or error}; the previous output is unchanged")
         return EXIT_FAILED
 
 

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from catalog_params import CATALOG as CATALOG_MODEL
 from catalog_params import ENVIRONMENTS
 
 import k8s_charts
 import main
+from catalog import naming
 from output import transaction
 from output.tree import diff_tree, read_tree
 
@@ -270,3 +272,18 @@ def test_the_script_exits_with_its_code_and_leaves_no_temporary_files(tmp_path: 
                          env=env, capture_output=True, text=True, timeout=300, check=False)
     assert bad.returncode == 2
     assert len(bad.stderr.splitlines()) == 1 and "missing.yaml" in bad.stderr
+
+
+def test_under_the_cdktf_cli_progress_is_on_stdout_and_errors_on_stderr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The cdktf CLI labels every line an app writes on stderr `[ERROR]` and echoes its stdout as is."""
+    monkeypatch.setenv("CDKTF_OUTDIR", str(tmp_path / "cdktf.out"))
+    monkeypatch.setattr(main, "STATE_DIR", tmp_path / "state")
+    env = ENVIRONMENTS[0]
+    assert main.main(["synth", "--only", "terraform", "--catalog", CATALOG, "--env", env]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and out.startswith(f"terraform: wrote {naming.stack_name(CATALOG_MODEL.environments[env])}")
+    assert main.main(["synth", "--only", "terraform", "--catalog", CATALOG, "--env", "no-such-env"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("error: --env no-such-env: not in ")
