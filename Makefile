@@ -8,7 +8,7 @@ REHEARSAL_VENV := .venv-rehearsal
 ENV ?= dev
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: synth test check validate policy lint bench rehearse proof snapshots clean
+.PHONY: synth test check validate policy lint bench rehearse proof snapshots provider-mirror clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,8 +34,10 @@ test: $(VENV)/.installed $(CHECKOV_VENV)/.installed
 check: $(VENV)/.installed
 	$(PY) main.py check
 
+# Custom resources are checked against the shared CRD schemas where that folder is beside the checkout.
+CRD_DIR := ../shared/crds
 validate: $(VENV)/.installed
-	$(PY) main.py validate --crd-dir ../shared/crds
+	$(PY) main.py validate $(if $(wildcard $(CRD_DIR)),--crd-dir $(CRD_DIR))
 
 policy: $(VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(PY) main.py synth --only terraform
@@ -61,6 +63,20 @@ proof: $(VENV)/.installed $(CHECKOV_VENV)/.installed
 # Terraform snapshots are committed output: regenerate after a catalog change, review, commit.
 snapshots: $(VENV)/.installed
 	$(PY) -m pytest tests/test_infra_stacks.py -k test_snapshot --snapshot-update
+
+# The hashicorp/aws filesystem mirror the Terraform tests and the rehearsal read (TF_PLUGIN_MIRROR), made
+# from the registry on a machine that has none (a CI runner); the version the development machines have.
+TF_PLUGIN_MIRROR ?= /opt/tf-plugins
+AWS_PROVIDER_VERSION := 5.100.0
+provider-mirror:
+	@if [ -d "$(TF_PLUGIN_MIRROR)/registry.terraform.io/hashicorp/aws/$(AWS_PROVIDER_VERSION)" ]; then \
+		echo "$(TF_PLUGIN_MIRROR): hashicorp/aws $(AWS_PROVIDER_VERSION) present"; \
+	else \
+		config=$$(mktemp -d) && \
+		printf 'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws", version = "%s" }\n  }\n}\n' \
+			"$(AWS_PROVIDER_VERSION)" > "$$config/main.tf" && \
+		terraform -chdir="$$config" providers mirror -platform=linux_amd64 "$(TF_PLUGIN_MIRROR)" && rm -rf "$$config"; \
+	fi
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) $(REHEARSAL_VENV) cdktf.out
