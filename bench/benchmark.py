@@ -16,6 +16,7 @@ Measured:
   synth-tf       python main.py synth --only terraform
   synth-k8s      python main.py synth --only kubernetes
   check          python main.py check            (against the committed gitops_out/)
+  diff-env       python main.py diff --env <first environment>   (against HEAD; both sides)
   scaling        per N in --scaling: generated catalog of N services (bench/gen_catalog.py),
                  `main.py synth --only kubernetes --catalog <file> --out <tmp>` beside
                  `kubectl kustomize` over the same output (one kustomization.yaml per
@@ -52,7 +53,7 @@ import gen_catalog  # noqa: E402  (sibling script)
 
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 SAMPLE_S = 0.01
-DEFAULT = ("reference", "synth", "synth-tf", "synth-k8s", "check", "scaling")
+DEFAULT = ("reference", "synth", "synth-tf", "synth-k8s", "check", "diff-env", "scaling")
 
 
 # --------------------------------------------------------------------------- measuring
@@ -246,6 +247,7 @@ def _measure_all(args: argparse.Namespace, tmp: Path) -> list[Result]:
         "synth-tf": [py, "main.py", "synth", "--only", "terraform", *outs],
         "synth-k8s": [py, "main.py", "synth", "--only", "kubernetes", *outs],
         "check": [py, "main.py", "check"],
+        "diff-env": [py, "main.py", "diff", "--env", _first_environment()],
     }
     results = [measure(name, commands[name], args.runs, warmup) for name in commands if name in selected]
     if "synth-slow" in selected:
@@ -256,6 +258,13 @@ def _measure_all(args: argparse.Namespace, tmp: Path) -> list[Result]:
     if "rehearse" in selected:
         results.append(rehearse(args.rehearse_env))
     return results
+
+
+def _first_environment() -> str:
+    sys.path.insert(0, str(ROOT))
+    from catalog import load_catalog
+
+    return next(iter(load_catalog(ROOT / "platform.yaml").environments))
 
 
 def _report(results: list[Result]) -> None:
@@ -270,6 +279,8 @@ def _report(results: list[Result]) -> None:
     for base in ("synth", "synth-k8s"):
         if "check" in by_name and base in by_name:
             print(f"check - {base}: {by_name['check'].median_s - by_name[base].median_s:+.2f} s (target <= +0.5 s)")
+    if "check" in by_name and "diff-env" in by_name:
+        print(f"diff of one environment / check: {by_name['diff-env'].median_s / by_name['check'].median_s:.1f}")
     print("\ncommands:")
     for result in results:
         print(f"- {result.name}: `{result.command}`")

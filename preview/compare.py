@@ -30,6 +30,9 @@ def compare(catalog: Catalog, env_names: Sequence[str] | None, *, checkout: Path
             local_backend: bool) -> list[Change]:
     """Every Kubernetes object and Terraform address of `env_names` that differs from `base`, environment
     by environment; None means every environment of either side (one the change removes included)."""
+    from speedups import provider as fast_provider
+
+    fast_provider.enable()  # before the first jsii binding (cdk8s, then cdktf) is imported
     before = files_at(checkout, base, gitops_folder)
     base_envs = sorted({path.split("/")[0] for path in before if "/" in path})
     if env_names is None:
@@ -77,9 +80,6 @@ def _start_synth(tree: Path, env_name: str, out: Path, local_backend: bool) -> s
 
 def _synthesize_current(catalog: Catalog, env_names: Sequence[str], out: Path, local_backend: bool) -> None:
     """This checkout's stacks, one folder per environment like the base side."""
-    from speedups import provider as fast_provider
-
-    fast_provider.enable()  # before the first jsii binding is imported
     import infra_stacks
 
     for name in env_names:
