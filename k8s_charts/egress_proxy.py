@@ -16,12 +16,12 @@ from typing import Any
 import yaml
 
 from catalog import Environment, Service, naming
-from k8s_charts.footprint import PodFootprint, Workload
+from catalog.footprint import EGRESS_PROXY_REPLICAS, EGRESS_PROXY_RESOURCES
 from k8s_charts.manifest import ChartPart, FolderChart, emit, selector_labels, standard_labels
 from k8s_charts.network_policy import INTERNET, pod_peer
 from k8s_charts.scheduling import pci_scheduling
 
-__all__ = ["IMAGE", "PROXY_PORT", "EgressProxy", "allowed_hosts", "proxy_url", "proxy_workload"]
+__all__ = ["IMAGE", "PROXY_PORT", "EgressProxy", "allowed_hosts", "proxy_url"]
 
 # The maintained Envoy line (1.39, released 2026-07-14; 1.39.5 on 2026-10-22), distroless: no shell,
 # runs as a non-root user.
@@ -31,12 +31,6 @@ TLS_PORT = 443
 RUN_AS = 65532  # the distroless image's nonroot user
 COMPONENT = "egress-proxy"
 CONFIG_FILE = "envoy.yaml"
-RESOURCES = {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}
-FOOTPRINT = PodFootprint(requests_cpu=50, requests_memory=64 * 1024**2, limits_cpu=500,
-                         limits_memory=256 * 1024**2, gpus=0)
-# Two proxies in different zones so one node or zone loss never cuts the payment path; up to four
-# under load.
-REPLICAS = (2, 4)
 TARGET_CPU_PERCENT = 70
 
 
@@ -46,13 +40,6 @@ def allowed_hosts(env: Environment, service: Service) -> tuple[str, ...]:
     apis = {"bedrock": "bedrock-runtime", "kms": "kms"}
     aws = [f"{api}.{env.region}.amazonaws.com" for api in ("sts", *(apis[access] for access in service.aws_access))]
     return tuple(dict.fromkeys((*service.depends_on.external, *(aws if service.aws_access else ()))))
-
-
-def proxy_workload(service: Service) -> Workload | None:
-    """The proxy's pods when the service has one: PCI-scoped with somewhere to go on the internet."""
-    if not (service.pci_scope and service.depends_on.external):
-        return None
-    return Workload(naming.egress_proxy_name(service), FOOTPRINT, *REPLICAS)
 
 
 def proxy_url(service: Service) -> str:
@@ -143,7 +130,7 @@ class EgressProxy(ChartPart):
             "imagePullPolicy": "IfNotPresent",
             "args": ["-c", f"/etc/envoy/{CONFIG_FILE}", "--disable-hot-restart", "--log-level", "warn"],
             "ports": [{"name": "proxy", "containerPort": PROXY_PORT, "protocol": "TCP"}],
-            "resources": RESOURCES,
+            "resources": EGRESS_PROXY_RESOURCES,  # sized where the quota and capacity count it
             "startupProbe": probe(2, 30),
             "readinessProbe": probe(5, 3),
             "livenessProbe": probe(10, 3),
@@ -184,7 +171,7 @@ class EgressProxy(ChartPart):
                          "ports": [{"name": "proxy", "port": PROXY_PORT, "targetPort": "proxy", "protocol": "TCP"}]}}
 
     def _autoscaler(self) -> dict[str, Any]:
-        low, high = REPLICAS
+        low, high = EGRESS_PROXY_REPLICAS
         return {
             "apiVersion": "autoscaling/v2",
             "kind": "HorizontalPodAutoscaler",

@@ -14,9 +14,9 @@ from typing import Any
 from constructs import Construct
 
 from catalog import Catalog, Environment, Service, naming
+from catalog.footprint import ZERO, peak_pods, service_workloads
 from k8s_charts.addons import ADDONS
 from k8s_charts.addons.aws_load_balancer_controller import NAMESPACE_LABELS
-from k8s_charts.footprint import ZERO, peak_pods, service_workloads
 from k8s_charts.manifest import FolderChart, emit, standard_labels
 from k8s_charts.namespace_policies import addon_namespace_policies, combined
 from k8s_charts.network_policy import allow_dns_egress, allow_istiod_egress, default_deny

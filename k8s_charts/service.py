@@ -12,9 +12,9 @@ import json
 from typing import Any
 
 from catalog import Environment, Service, naming
+from catalog.footprint import ISTIO_PROXY, ROLLOUT_SURGE_PERCENT, proxy_workload
 from k8s_charts import egress_proxy
 from k8s_charts.addons import tempo
-from k8s_charts.footprint import ISTIO_PROXY, ROLLOUT_SURGE_PERCENT
 from k8s_charts.manifest import ChartPart, FolderChart, emit, selector_labels, standard_labels
 from k8s_charts.network_policy import (
     pod_peer,
@@ -63,7 +63,7 @@ class ServiceWorkload(ChartPart):
             ("postgres", service.depends_on.postgres),
             ("redis", service.depends_on.redis),
         ) if wanted]
-        self.proxy = egress_proxy.proxy_workload(service)
+        self.proxy = proxy_workload(service)
         self.config = self._config_data()
         proxy = (pod_peer(service.namespace, selector_labels(self.proxy.name)), egress_proxy.PROXY_PORT) \
             if self.proxy else None

@@ -17,10 +17,15 @@ from catalog_params import ENVIRONMENTS, WORKLOAD_NAMESPACES
 from crd_validation import validate_builtin
 
 from catalog import Catalog, Environment, Service
+from catalog.footprint import (
+    EGRESS_PROXY_REPLICAS,
+    EGRESS_PROXY_RESOURCES,
+    ISTIO_PROXY,
+    ROLLOUT_SURGE_PERCENT,
+    PodFootprint,
+)
 from catalog.models import Gpu
-from k8s_charts import egress_proxy
 from k8s_charts.addons import ADDONS
-from k8s_charts.footprint import ISTIO_PROXY, ROLLOUT_SURGE_PERCENT, PodFootprint
 from k8s_charts.namespaces import NamespacesChart
 
 Rendered = dict[tuple[str, str, str], dict[str, Any]]
@@ -51,7 +56,7 @@ def deployments(services: list[Service]) -> list[tuple[int, PodFootprint]]:
         found.append((s.autoscaling.max, PodFootprint(requests.cpu_millis, requests.memory_bytes, limits.cpu_millis,
                                                       limits.memory_bytes, s.gpu.count if s.gpu.enabled else 0)))
         if s.pci_scope and s.depends_on.external:
-            found.append((egress_proxy.REPLICAS[1], egress_proxy.FOOTPRINT))
+            found.append((EGRESS_PROXY_REPLICAS[1], PodFootprint.of(EGRESS_PROXY_RESOURCES)))
     return found
 
 
