@@ -60,7 +60,8 @@ class ClusterObjectsChart(FolderChart):
         stack = naming.stack_name(env)
         EdgeObjects(self, "edge", host=naming.public_host(env), service=public, issuer=PRODUCTION_ISSUER,
                     target_group_name=naming.target_group_name(stack),
-                    load_balancer_cidrs=naming.subnet_plan(env).public, replicas=env.addon_replicas)
+                    load_balancer_cidrs=naming.subnet_plan(env).public,
+                    replicas=nginx_gateway_fabric.DATA_PLANE.replicas(env))
 
     def _metadata(self, name: str, **extra: Any) -> dict[str, Any]:
         return {"name": name, "labels": standard_labels(name=name, component=COMPONENT), **extra}

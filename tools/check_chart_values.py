@@ -52,9 +52,17 @@ FREE_FORM: dict[str, dict[Path_, str]] = {
     },
     "kube-prometheus-stack": {
         ("*", "*", "resources"): "container resources of Prometheus and Alertmanager, copied into their specs",
+        ("prometheusOperator", "resources"): "the operator's container resources, copied into its pod spec",
     },
     "grafana": {
         ("resources",): "container resources, copied into the pod spec",
+        ("sidecar", "resources"): "resources of each sidecar container, copied into its spec",
+    },
+    "kube-state-metrics": {
+        ("resources",): "container resources, copied into the pod spec",
+    },
+    "prometheus-node-exporter": {
+        ("resources",): "container resources, copied into the DaemonSet's pod spec",
     },
     "tempo": {
         ("tempo", "resources"): "container resources, copied into the pod spec",

@@ -29,6 +29,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalog import Environment, naming
+from catalog.platform_pods import ADDON_COMPONENTS
 from k8s_charts.addons.base import MAX_UNAVAILABLE, Addon, AddonNetwork, highly_available, zone_spread
 
 __all__ = ["ADDON", "APPLICATION_HEALTH", "PROGRESSIVE_SYNCS", "values"]
@@ -57,21 +58,15 @@ if obj.status ~= nil then
 end
 return hs
 """)
-RESOURCES = {
-    "controller": {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"cpu": "1", "memory": "2Gi"}},
-    "server": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}},
-    # Renders every Helm chart; kube-prometheus-stack is the largest.
-    "repoServer": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
-    "applicationSet": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}},
-    "redis": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "200m", "memory": "256Mi"}},
-}
+# Resources and replica counts, kept where the capacity check counts them.
+COMPONENTS = ADDON_COMPONENTS[NAME]
 
 
 def _replicated(env: Environment, component: str) -> dict[str, Any]:
     # maxUnavailable takes precedence over the chart's minAvailable.
-    return {"replicas": env.addon_replicas,
+    return {"replicas": COMPONENTS[component].replicas(env),
             "pdb": {"enabled": highly_available(env), "maxUnavailable": MAX_UNAVAILABLE},
-            "resources": RESOURCES[component]}
+            "resources": COMPONENTS[component].resources}
 
 
 def values(env: Environment) -> dict[str, Any]:
@@ -83,11 +78,12 @@ def values(env: Environment) -> dict[str, Any]:
             "cm": {"application.resourceTrackingMethod": "annotation", health_key: health_script},
             "params": {PROGRESSIVE_SYNCS: True},
         },
-        "controller": {"replicas": 1, "resources": RESOURCES["controller"]},
+        "controller": {"replicas": COMPONENTS["controller"].replicas(env),
+                       "resources": COMPONENTS["controller"].resources},
         "server": _replicated(env, "server"),
         "repoServer": _replicated(env, "repoServer"),
         "applicationSet": _replicated(env, "applicationSet"),
-        "redis": {"resources": RESOURCES["redis"]},
+        "redis": {"resources": COMPONENTS["redis"].resources},  # one replica: the chart's default
         "dex": {"enabled": False},
         "notifications": {"enabled": False},
     }

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalog import Environment, naming
+from catalog.platform_pods import ADDON_COMPONENTS
 from k8s_charts.addons.base import (
     MAX_UNAVAILABLE,
     Addon,
@@ -31,7 +32,8 @@ CHART = "aws-load-balancer-controller"
 VERSION = "3.5.0"  # appVersion v3.5.0, the CRDs in ../shared/crds
 NAMESPACE = naming.ADDON_NAMESPACES[NAME]
 DEPENDS_ON = ("cert-manager", "kube-prometheus-stack")
-RESOURCES = {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}}
+# Resources and replica count, kept where the capacity check counts them.
+CONTROLLER = ADDON_COMPONENTS[NAME]["controller"]
 # Pods it binds start Ready only once the ALB finds them healthy (its readiness gate, injected in namespaces
 # labelled so), so a data plane rollout never leaves the target group without a healthy target.
 NAMESPACE_LABELS = {naming.EDGE_NAMESPACE: {"elbv2.k8s.aws/pod-readiness-gate-inject": "enabled"}}
@@ -46,15 +48,14 @@ SECURITY_CONTEXT = {
 
 
 def values(env: Environment) -> dict[str, Any]:
-    replicas = env.addon_replicas
     return {
         "clusterName": naming.eks_cluster_name(env),
         "region": env.region,
         "vpcTags": {"Name": naming.vpc_name(naming.stack_name(env))},
-        "replicaCount": replicas,
+        "replicaCount": CONTROLLER.replicas(env),
         "podDisruptionBudget": {"maxUnavailable": MAX_UNAVAILABLE} if highly_available(env) else {},
         "topologySpreadConstraints": zone_spread(chart_selector(CHART, NAME)) if highly_available(env) else [],
-        "resources": RESOURCES,
+        "resources": CONTROLLER.resources,
         "securityContext": SECURITY_CONTEXT,
         "serviceAccount": irsa_service_account(env, NAME),
         "enableCertManager": True,

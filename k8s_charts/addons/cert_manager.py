@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalog import Environment, naming
+from catalog.platform_pods import ADDON_COMPONENTS
 from k8s_charts.addons.base import (
     MAX_UNAVAILABLE,
     Addon,
@@ -31,11 +32,8 @@ CHART = "cert-manager"
 VERSION = "v1.21.1"
 NAMESPACE = naming.ADDON_NAMESPACES[NAME]
 DEPENDS_ON = ("kube-prometheus-stack",)
-RESOURCES = {
-    "controller": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}},
-    "webhook": {"requests": {"cpu": "20m", "memory": "64Mi"}, "limits": {"cpu": "200m", "memory": "128Mi"}},
-    "cainjector": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}},
-}
+# Resources and replica counts, kept where the capacity check counts them.
+COMPONENTS = ADDON_COMPONENTS[NAME]
 
 
 def _component(env: Environment, component: str) -> dict[str, Any]:
@@ -43,7 +41,7 @@ def _component(env: Environment, component: str) -> dict[str, Any]:
     with its own name (`webhook`, `cainjector`; the controller is `cert-manager`) and fills in no
     selector for a spread constraint, so the selector is spelled here."""
     return {
-        "replicaCount": env.addon_replicas,
+        "replicaCount": COMPONENTS[component].replicas(env),
         # Without minAvailable or maxUnavailable the chart would render minAvailable 1.
         "podDisruptionBudget": {"enabled": highly_available(env), "maxUnavailable": MAX_UNAVAILABLE},
         "topologySpreadConstraints": zone_spread({
@@ -51,7 +49,7 @@ def _component(env: Environment, component: str) -> dict[str, Any]:
             "app.kubernetes.io/instance": NAME,
             "app.kubernetes.io/component": component,
         }),
-        "resources": RESOURCES[component],
+        "resources": COMPONENTS[component].resources,
     }
 
 

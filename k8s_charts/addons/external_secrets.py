@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalog import Environment, naming
+from catalog.platform_pods import ADDON_COMPONENTS
 from k8s_charts.addons.base import MAX_UNAVAILABLE, Addon, AddonNetwork, highly_available, zone_spread
 
 __all__ = ["ADDON", "values"]
@@ -25,24 +26,22 @@ CHART = "external-secrets"
 VERSION = "2.9.0"
 NAMESPACE = naming.ADDON_NAMESPACES[NAME]
 DEPENDS_ON = ("kube-prometheus-stack",)
-RESOURCES = {
-    "controller": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}},
-    "webhook": {"requests": {"cpu": "20m", "memory": "64Mi"}, "limits": {"cpu": "200m", "memory": "256Mi"}},
-    "certController": {"requests": {"cpu": "20m", "memory": "64Mi"}, "limits": {"cpu": "200m", "memory": "256Mi"}},
-}
+# Resources and replica counts, kept where the capacity check counts them.
+COMPONENTS = ADDON_COMPONENTS[NAME]
 
 
 def _component(env: Environment, component: str) -> dict[str, Any]:
     """Replicas, budget, spread and resources of one Deployment; the chart fills in each component's
     own selector for a spread constraint without one."""
+    replicas = COMPONENTS[component].replicas(env)
     return {
-        "replicaCount": env.addon_replicas,
+        "replicaCount": replicas,
         # One pod at a time, spelled with the key the chart declares (it reads maxUnavailable too, but
         # neither values.yaml nor the schema lists it); replica counts are fixed, so this is the same.
         "podDisruptionBudget": {"enabled": highly_available(env),
-                                "minAvailable": env.addon_replicas - MAX_UNAVAILABLE},
+                                "minAvailable": replicas - MAX_UNAVAILABLE},
         "topologySpreadConstraints": zone_spread(),
-        "resources": RESOURCES[component],
+        "resources": COMPONENTS[component].resources,
     }
 
 

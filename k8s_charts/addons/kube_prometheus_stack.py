@@ -17,6 +17,10 @@ One replica each, on purpose: the operator (it has no leader election, two would
 PrometheusRule webhook fails open), kube-state-metrics (two would export every series twice) and
 Grafana (its users and sessions live in a per-pod SQLite file; dashboards and data sources are
 provisioned, so a restart loses nothing, and HA would need a shared database).
+
+Every container gets its requests here from catalog.platform_pods, where the capacity check counts them,
+including those the chart leaves without any: the operator, its config reloader in each Prometheus and
+Alertmanager pod, kube-state-metrics, node-exporter (a DaemonSet on every node) and Grafana's sidecars.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalog import Environment, naming
+from catalog.platform_pods import ADDON_COMPONENTS, CONFIG_RELOADER, K8S_SIDECAR, NODE_EXPORTER
 from k8s_charts.addons.base import MAX_UNAVAILABLE, Addon, AddonNetwork, highly_available, zone_spread
 
 __all__ = ["ADDON", "DASHBOARD_LABEL", "GRAFANA_ACCOUNT", "GRAFANA_ADMIN_KEYS", "GRAFANA_ADMIN_SECRET",
@@ -51,17 +56,15 @@ RETENTION = "15d"
 # pods with these names (the chart's own disruption budgets select the same labels).
 PROMETHEUS = f"{NAME}-prometheus"
 ALERTMANAGER = f"{NAME}-alertmanager"
-RESOURCES = {
-    "prometheus": {"requests": {"cpu": "500m", "memory": "2Gi"}, "limits": {"cpu": "2", "memory": "4Gi"}},
-    "alertmanager": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "200m", "memory": "256Mi"}},
-    "grafana": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}},
-}
+# Resources and replica counts, kept where the capacity check counts them.
+COMPONENTS = ADDON_COMPONENTS[NAME]
 
 
-def _budget(env: Environment) -> dict[str, Any]:
+def _budget(env: Environment, component: str) -> dict[str, Any]:
     """The chart renders its default minAvailable 1 beside any maxUnavailable (an invalid budget), so
     one pod at a time is spelled as minAvailable: the operator keeps the replica count fixed."""
-    return {"enabled": highly_available(env), "minAvailable": env.addon_replicas - MAX_UNAVAILABLE}
+    return {"enabled": highly_available(env),
+            "minAvailable": COMPONENTS[component].replicas(env) - MAX_UNAVAILABLE}
 
 
 def values(env: Environment) -> dict[str, Any]:
@@ -72,13 +75,13 @@ def values(env: Environment) -> dict[str, Any]:
     return {
         "crds": {"enabled": True},
         "prometheus": {
-            "podDisruptionBudget": _budget(env),
+            "podDisruptionBudget": _budget(env, "prometheus"),
             "prometheusSpec": {
-                "replicas": env.addon_replicas,
+                "replicas": COMPONENTS["prometheus"].replicas(env),
                 "topologySpreadConstraints": zone_spread(
                     {"app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": PROMETHEUS}),
                 "retention": RETENTION,
-                "resources": RESOURCES["prometheus"],
+                "resources": COMPONENTS["prometheus"].resources,
                 # Select ServiceMonitors and PrometheusRules everywhere, not only this release's.
                 "serviceMonitorSelectorNilUsesHelmValues": False,
                 "podMonitorSelectorNilUsesHelmValues": False,
@@ -86,20 +89,21 @@ def values(env: Environment) -> dict[str, Any]:
             }
         },
         "alertmanager": {
-            "podDisruptionBudget": _budget(env),
+            "podDisruptionBudget": _budget(env, "alertmanager"),
             "alertmanagerSpec": {
-                "replicas": env.addon_replicas,
+                "replicas": COMPONENTS["alertmanager"].replicas(env),
                 "topologySpreadConstraints": zone_spread(
                     {"app.kubernetes.io/name": "alertmanager", "alertmanager": ALERTMANAGER}),
-                "resources": RESOURCES["alertmanager"],
+                "resources": COMPONENTS["alertmanager"].resources,
             },
         },
         "grafana": {
-            "resources": RESOURCES["grafana"],
+            "resources": COMPONENTS["grafana"].resources,
             # Its own account (Vault reads it) and its admin login from Vault, not the chart's default password.
             "serviceAccount": {"create": True, "name": GRAFANA_ACCOUNT.name},
             "admin": {"existingSecret": GRAFANA_ADMIN_SECRET, **GRAFANA_ADMIN_KEYS},
             "sidecar": {
+                "resources": K8S_SIDECAR,  # each of its dashboards and data sources sidecars
                 "dashboards": {
                     "enabled": True,
                     "label": label,
@@ -112,6 +116,12 @@ def values(env: Environment) -> dict[str, Any]:
                 {"name": "Tempo", "type": "tempo", "url": f"http://{tempo.QUERY_HOST}"},
             ],
         },
+        "prometheusOperator": {
+            "resources": COMPONENTS["operator"].resources,
+            "prometheusConfigReloader": {"resources": CONFIG_RELOADER},
+        },
+        "kube-state-metrics": {"resources": COMPONENTS["kubeStateMetrics"].resources},
+        "prometheus-node-exporter": {"resources": NODE_EXPORTER},
     }
 
 

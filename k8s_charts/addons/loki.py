@@ -11,7 +11,8 @@ replicas would cost twice as much and stop writes when either is down. Loki ther
 where env.addon_replicas is 1 and at least REPLICATION_FACTOR elsewhere, spread across zones under a
 disruption budget. The gateway (nginx in front of Loki, the address Grafana reads from) is stateless
 and runs env.addon_replicas. The memcached chunk and result caches run one replica each: losing one
-costs cache misses, not data.
+costs cache misses, not data. Every container's requests, the caches' memory, the rules sidecar's and the
+canary DaemonSet's included, are set here from catalog.platform_pods, where the capacity check counts them.
 """
 
 from __future__ import annotations
@@ -19,9 +20,17 @@ from __future__ import annotations
 from typing import Any
 
 from catalog import Environment, naming
+from catalog.platform_pods import (
+    ADDON_COMPONENTS,
+    K8S_SIDECAR,
+    LOKI_CACHE_MB,
+    LOKI_CANARY,
+    LOKI_REPLICATION_FACTOR,
+    MEMCACHED_EXPORTER,
+)
 from k8s_charts.addons.base import MAX_UNAVAILABLE, Addon, AddonNetwork, irsa_service_account, zone_spread
 
-__all__ = ["ADDON", "GATEWAY_HOST", "REPLICATION_FACTOR", "replicas", "values"]
+__all__ = ["ADDON", "GATEWAY_HOST", "REPLICATION_FACTOR", "values"]
 
 NAME = "loki"
 REPO_URL = "https://grafana-community.github.io/helm-charts"
@@ -30,22 +39,16 @@ VERSION = "18.11.0"
 NAMESPACE = naming.ADDON_NAMESPACES[NAME]
 DEPENDS_ON = ("kube-prometheus-stack",)
 GATEWAY_HOST = f"loki-gateway.{NAMESPACE}.svc.cluster.local"
-REPLICATION_FACTOR = 3
-RESOURCES = {
-    "loki": {"requests": {"cpu": "250m", "memory": "1Gi"}, "limits": {"cpu": "2", "memory": "3Gi"}},
-    "gateway": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}},
-}
+REPLICATION_FACTOR = LOKI_REPLICATION_FACTOR
+# Resources and replica counts (Loki's: one, or a write quorum), kept where the capacity check counts them.
+COMPONENTS = ADDON_COMPONENTS[NAME]
 
 
-def replicas(env: Environment) -> int:
-    """Loki's replica count: one, or enough for a write quorum that survives losing a replica."""
-    return 1 if env.addon_replicas == 1 else max(REPLICATION_FACTOR, env.addon_replicas)
-
-
-def _component(count: int, component: str) -> dict[str, Any]:
+def _component(env: Environment, component: str) -> dict[str, Any]:
     """Replicas, budget, spread and resources of one workload. The chart passes spread constraints
     through as written, so the selector names the component's pod labels; it renders a budget only
     when minAvailable or maxUnavailable is set."""
+    count = COMPONENTS[component].replicas(env)
     return {
         "replicas": count,
         "podDisruptionBudget": {"enabled": count > 1, "maxUnavailable": MAX_UNAVAILABLE},
@@ -54,13 +57,13 @@ def _component(count: int, component: str) -> dict[str, Any]:
             "app.kubernetes.io/instance": NAME,
             "app.kubernetes.io/component": component,
         }),
-        "resources": RESOURCES["gateway" if component == "gateway" else "loki"],
+        "resources": COMPONENTS[component].resources,
     }
 
 
 def values(env: Environment) -> dict[str, Any]:
     bucket = naming.bucket_name(env, "loki")
-    count = replicas(env)
+    count = COMPONENTS["single-binary"].replicas(env)
     return {
         "deploymentMode": "Monolithic",
         "loki": {
@@ -84,8 +87,12 @@ def values(env: Environment) -> dict[str, Any]:
             },
         },
         "serviceAccount": irsa_service_account(env, NAME),
-        "singleBinary": _component(count, "single-binary"),
-        "gateway": _component(env.addon_replicas, "gateway"),
+        "singleBinary": _component(env, "single-binary"),
+        "gateway": _component(env, "gateway"),
+        "sidecar": {"resources": K8S_SIDECAR},  # the rules sidecar in the single binary's pods
+        **{cache: {"allocatedMemory": size} for cache, size in LOKI_CACHE_MB.items()},
+        "memcachedExporter": {"resources": MEMCACHED_EXPORTER},
+        "lokiCanary": {"resources": LOKI_CANARY},
         # The chart defaults to three replicas of each simple-scalable target, and refuses to render
         # them beside monolithic replicas.
         "write": {"replicas": 0},

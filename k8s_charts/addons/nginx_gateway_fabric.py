@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalog import Environment, naming
+from catalog.platform_pods import ADDON_COMPONENTS
 from k8s_charts.addons import gateway_api
 from k8s_charts.addons.base import Addon, AddonNetwork, chart_selector, highly_available, zone_spread
 
@@ -31,9 +32,8 @@ CONTROL_PLANE_LABELS = chart_selector(NAME, NAME)
 DEPENDS_ON = (gateway_api.NAME,)
 # Where the data plane exposes Prometheus metrics (NGF's default).
 METRICS_PORT = 9113
-CONTROL_PLANE_RESOURCES = {"requests": {"cpu": "100m", "memory": "128Mi"},
-                           "limits": {"cpu": "500m", "memory": "512Mi"}}
-DATA_PLANE_RESOURCES = {"requests": {"cpu": "200m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}}
+# Resources and replica counts, kept where the capacity check counts them.
+CONTROL_PLANE, DATA_PLANE = (ADDON_COMPONENTS[NAME][part] for part in ("control-plane", "data-plane"))
 
 
 def data_plane_labels(gateway: str) -> dict[str, str]:
@@ -42,22 +42,21 @@ def data_plane_labels(gateway: str) -> dict[str, str]:
 
 
 def values(env: Environment) -> dict[str, Any]:
-    replicas = env.addon_replicas
     return {
         "nginxGateway": {
             "gatewayClassName": naming.EDGE_GATEWAY_CLASS,
-            "replicas": replicas,
+            "replicas": CONTROL_PLANE.replicas(env),
             # Its budget is emitted beside the Gateway (k8s_charts/edge.py): the chart has none.
             "topologySpreadConstraints": zone_spread(CONTROL_PLANE_LABELS) if highly_available(env) else [],
-            "resources": CONTROL_PLANE_RESOURCES,
+            "resources": CONTROL_PLANE.resources,
             # No usage reports leave the cluster.
             "productTelemetry": {"enable": False},
             # Snippets would let a route's author inject raw NGINX configuration.
             "snippets": {"enable": False},
         },
         "nginx": {
-            "replicas": replicas,
-            "container": {"resources": DATA_PLANE_RESOURCES},
+            "replicas": DATA_PLANE.replicas(env),
+            "container": {"resources": DATA_PLANE.resources},
             "pod": {"topologySpreadConstraints": zone_spread(data_plane_labels(naming.EDGE_GATEWAY))},
             "service": {"type": "ClusterIP"},
             "config": {"rewriteClientIP": {

@@ -20,9 +20,10 @@ from __future__ import annotations
 from typing import Any
 
 from catalog import Environment, naming
+from catalog.platform_pods import ADDON_COMPONENTS
 from k8s_charts.addons.base import Addon, AddonNetwork, irsa_service_account
 
-__all__ = ["ADDON", "OTLP_ENDPOINT", "OTLP_GRPC_HOST", "OTLP_GRPC_PORT", "QUERY_HOST", "REPLICAS", "values"]
+__all__ = ["ADDON", "OTLP_ENDPOINT", "OTLP_GRPC_HOST", "OTLP_GRPC_PORT", "QUERY_HOST", "values"]
 
 NAME = "tempo"
 REPO_URL = "https://grafana-community.github.io/helm-charts"
@@ -35,16 +36,16 @@ OTLP_GRPC_HOST = f"tempo.{NAMESPACE}.svc.cluster.local:{OTLP_GRPC_PORT}"
 # What every service's OpenTelemetry exporter points at.
 OTLP_ENDPOINT = f"http://{OTLP_GRPC_HOST}"
 QUERY_HOST = f"tempo.{NAMESPACE}.svc.cluster.local:3200"
-REPLICAS = 1
 RETENTION = "336h"
-RESOURCES = {"requests": {"cpu": "200m", "memory": "512Mi"}, "limits": {"cpu": "1", "memory": "2Gi"}}
+# Resources and replica count (one, above), kept where the capacity check counts them.
+TEMPO = ADDON_COMPONENTS[NAME]["tempo"]
 
 
 def values(env: Environment) -> dict[str, Any]:
     return {
-        "replicas": REPLICAS,
+        "replicas": TEMPO.replicas(env),
         "tempo": {
-            "resources": RESOURCES,
+            "resources": TEMPO.resources,
             "retention": RETENTION,
             "storage": {
                 "trace": {
