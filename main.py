@@ -89,6 +89,7 @@ def synth(catalog, args: argparse.Namespace, sides: Sequence[str] = ()) -> int:
     fast_provider.enable()  # before the first jsii binding is imported: it also starts the kernel
 
     env_names = args.env or list(catalog.environments)
+    capacity_warnings(catalog, env_names)
     sides = sides or ([args.only] if args.only else list(SIDES))
     cli_outdir = os.environ.get("CDKTF_OUTDIR")  # driven by `cdktf synth/deploy`: the CLI owns that folder
     targets = {side: outputs[side] for side in sides if not (side == "terraform" and cli_outdir)}
@@ -111,6 +112,15 @@ def synth(catalog, args: argparse.Namespace, sides: Sequence[str] = ()) -> int:
     if "terraform" in sides:
         progress(f"terraform: wrote {', '.join(stacks)} to {cli_outdir or args.tf_out}")
     return EXIT_OK
+
+
+def capacity_warnings(catalog, env_names: Sequence[str]) -> None:
+    """Environments whose pods fit their node groups with little to spare: a warning each, never a failure
+    (catalog.rules.capacity refuses those that do not fit when the catalog loads)."""
+    from catalog.rules import low_headroom
+
+    for finding in low_headroom(catalog, list(env_names)):
+        problem(f"warning: {catalog.source}: {'.'.join(finding.path)}: {finding.message}")
 
 
 def terraform_stacks(catalog, args: argparse.Namespace, env_names: Sequence[str], outdir: Path) -> list[str]:
@@ -185,8 +195,8 @@ def check(catalog, args: argparse.Namespace) -> int:
 
 
 def validate(catalog, args: argparse.Namespace) -> int:
-    """Schemas, CRDs and invariants of gitops_out/, and whether EKS still supports each environment's
-    Kubernetes version today (the only command that reads the clock; synth never does)."""
+    """Schemas, CRDs and invariants of gitops_out/, whether EKS still supports each environment's Kubernetes
+    version today (the only command that reads the clock; synth never does), and capacity headroom."""
     from catalog.rules import kubernetes_support
     from validation import CrdSchemas, validate_tree
 
@@ -205,6 +215,7 @@ def validate(catalog, args: argparse.Namespace) -> int:
     unsupported, aging = kubernetes_support(catalog, datetime.date.today())
     for finding in aging:
         problem(f"warning: {catalog.source}: {'.'.join(finding.path)}: {finding.message}")
+    capacity_warnings(catalog, list(catalog.environments))
     for finding in unsupported:
         print(f"{catalog.source}: {'.'.join(finding.path)}: {finding.message}")
     for finding in report.findings:

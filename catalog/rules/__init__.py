@@ -1,18 +1,19 @@
 """Rules that span several catalog entries. Each rule yields every violation, never just the first.
 
-One module per concern: services, network, environment (cluster, data stores, Kubernetes support)
-and names; `check` runs them all.
+One module per concern: services, network, environment (cluster, data stores, Kubernetes support),
+names and capacity; `check` runs them all.
 """
 
 from __future__ import annotations
 
 from catalog.models import Catalog
-from catalog.rules import environment, names, network, services
+from catalog.rules import capacity, environment, names, network, services
+from catalog.rules.capacity import low_headroom
 from catalog.rules.environment import kubernetes_support
 from catalog.rules.finding import FieldPath, Finding
 from catalog.rules.services import dependency_order
 
-__all__ = ["FieldPath", "Finding", "check", "dependency_order", "kubernetes_support"]
+__all__ = ["FieldPath", "Finding", "check", "dependency_order", "kubernetes_support", "low_headroom"]
 
 
 def check(catalog: Catalog) -> list[Finding]:
@@ -29,6 +30,7 @@ def check(catalog: Catalog) -> list[Finding]:
         findings += environment.node_pools(env)
         findings += environment.kubernetes_offered(env)
         findings += names.kubernetes_names(env)
+        findings += capacity.capacity(env)
     findings += services.namespaces(catalog)
     findings += names.aws_names(catalog)
     findings += network.vpc_overlaps(catalog)
