@@ -21,7 +21,7 @@ from k8s_charts.manifest import FolderChart, emit, standard_labels
 from k8s_charts.namespace_policies import addon_namespace_policies, combined
 from k8s_charts.network_policy import allow_dns_egress, allow_istiod_egress, default_deny
 
-__all__ = ["NamespacesChart"]
+__all__ = ["NamespacesChart", "resource_quota"]
 
 FOLDER = "cluster"
 POD_SECURITY_LEVELS = ("restricted", "baseline", "privileged")
@@ -38,6 +38,31 @@ def _memory(size: int) -> str:
 def _most_permissive(levels) -> str:
     """The Pod Security level that admits every add-on of a namespace."""
     return max(levels, key=POD_SECURITY_LEVELS.index)
+
+
+def resource_quota(*, namespace: str, services: list[Service], sidecar: bool, labels: dict[str, str]) -> dict[str, Any]:
+    """Room for every workload of `services` (and their egress proxies) at its autoscaling maximum plus a
+    rollout's surge, and no more; `sidecar`: each pod carries the pinned Istio sidecar. The capacity page
+    (documentation.capacity) sets it against the peak the capacity check counts."""
+    total, pods = ZERO, 0
+    for service in services:
+        for workload in service_workloads(service, sidecar=sidecar):
+            count = peak_pods(workload.max_replicas)
+            total, pods = total.plus(workload.pod.times(count)), pods + count
+    return {
+        "apiVersion": "v1",
+        "kind": "ResourceQuota",
+        "metadata": {"name": "compute", "namespace": namespace, "labels": labels},
+        "spec": {"hard": {
+            "pods": str(pods),
+            "requests.cpu": _cpu(total.requests_cpu),
+            "requests.memory": _memory(total.requests_memory),
+            "limits.cpu": _cpu(total.limits_cpu),
+            "limits.memory": _memory(total.limits_memory),
+            # Zero unless a service here asks for GPUs: nothing else may hold the costly nodes.
+            "requests.nvidia.com/gpu": str(total.gpus),
+        }},
+    }
 
 
 class NamespacesChart(FolderChart):
@@ -78,7 +103,9 @@ class NamespacesChart(FolderChart):
         services = [service for service in self.env.services.values() if service.namespace == name]
         manifests = [allow_istiod_egress(namespace=name, labels=labels)] if self.env.istio_injection else []
         if services:
-            manifests += [self._quota(name, services, labels), self._limit_range(name, services, labels)]
+            manifests += [resource_quota(namespace=name, services=services, sidecar=self.env.istio_injection,
+                                         labels=labels),
+                          self._limit_range(name, services, labels)]
         return manifests
 
     def _namespace(self, name: str, level: str, workloads: bool) -> dict[str, Any]:
@@ -94,29 +121,6 @@ class NamespacesChart(FolderChart):
             # Pruning a namespace deletes everything in it: Argo CD must never do that on its own.
             "metadata": {"name": name, "labels": labels,
                          "annotations": {"argocd.argoproj.io/sync-options": "Prune=false"}},
-        }
-
-    def _quota(self, namespace: str, services: list[Service], labels: dict[str, str]) -> dict[str, Any]:
-        """Room for every workload here (services and their egress proxies) at its autoscaling maximum plus a
-        rollout's surge, and no more."""
-        total, pods = ZERO, 0
-        for service in services:
-            for workload in service_workloads(service, sidecar=self.env.istio_injection):
-                count = peak_pods(workload.max_replicas)
-                total, pods = total.plus(workload.pod.times(count)), pods + count
-        return {
-            "apiVersion": "v1",
-            "kind": "ResourceQuota",
-            "metadata": {"name": "compute", "namespace": namespace, "labels": labels},
-            "spec": {"hard": {
-                "pods": str(pods),
-                "requests.cpu": _cpu(total.requests_cpu),
-                "requests.memory": _memory(total.requests_memory),
-                "limits.cpu": _cpu(total.limits_cpu),
-                "limits.memory": _memory(total.limits_memory),
-                # Zero unless a service here asks for GPUs: nothing else may hold the costly nodes.
-                "requests.nvidia.com/gpu": str(total.gpus),
-            }},
         }
 
     def _limit_range(self, namespace: str, services: list[Service], labels: dict[str, str]) -> dict[str, Any]:
