@@ -21,6 +21,7 @@ from grow_catalog import NEW_ENV, NEW_SERVICE, grow
 import main
 import preview
 from catalog import Catalog, load_catalog, naming
+from cli.write import kubernetes_files
 from preview.report import COMMENT_MARKER
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +58,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     text, _, _ = resized(catalog_file.read_text(), load_catalog(catalog_file), FIRST_ENV)
     catalog_file.write_text(text)
     shutil.rmtree(repo / "gitops_out")
-    for path, content in main.kubernetes_files(load_catalog(catalog_file), list(load_catalog(catalog_file)
+    for path, content in kubernetes_files(load_catalog(catalog_file), list(load_catalog(catalog_file)
                                                                                  .environments)).items():
         (repo / "gitops_out" / path).parent.mkdir(parents=True, exist_ok=True)
         (repo / "gitops_out" / path).write_bytes(content)
@@ -77,7 +78,7 @@ def catalog_at(repo: Path, tag: str, tmp: Path) -> Catalog:
 
 def compare(repo: Path, catalog: Catalog, env_names: list[str] | None, base: str) -> list[preview.changes.Change]:
     return preview.compare(catalog, env_names, checkout=repo, base=base, gitops_folder="gitops_out",
-                           kubernetes_files=main.kubernetes_files, local_backend=False)
+                           kubernetes_files=kubernetes_files, local_backend=False)
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +137,7 @@ def test_a_new_environment_is_all_added_in_both_its_stacks(forward, grown: Catal
     assert {change.action for change in mine} == {"added"}
     assert {change.scope for change in mine if change.side == "terraform"} == {
         naming.stack_name(env), naming.state_stack_name(env)}
-    objects = main.kubernetes_files(grown, [NEW_ENV])
+    objects = kubernetes_files(grown, [NEW_ENV])
     assert len([change for change in mine if change.side == "kubernetes"]) == len(objects)
 
 
