@@ -32,7 +32,7 @@ def build_environment(catalog: Catalog, env: Environment) -> list[FolderChart]:
         chart = FolderChart(App(), f"svc-{service.name}", folder=f"{service.namespace}/{service.name}")
         ServiceWorkload(chart, "workload", env=env, service=service)
         ServiceExtras(chart, "extras", catalog=catalog, env=env, service=service)
-        ServiceSecrets(chart, "secrets", env=env, service=service, version=service.image_tag)
+        ServiceSecrets(chart, "secrets", env=env, service=service)
         charts.append(chart)
     charts.append(ClusterObjectsChart(App(), "cluster-config", catalog=catalog, env=env))
     charts.append(ArgoAppsChart(App(), "argocd-apps", catalog=catalog, env=env))

@@ -36,12 +36,11 @@ def vault_reader(service: Service) -> VaultReader | None:
 class ServiceSecrets(ChartPart):
     """SecretStores (Vault, Secrets Manager: those the service reads) and one ExternalSecret per Secret."""
 
-    def __init__(self, scope: ChartPart | FolderChart, construct_id: str, *, env: Environment, service: Service,
-                 version: str) -> None:
-        """`version`: the image tag, carried as the `app.kubernetes.io/version` label like the workload's."""
+    def __init__(self, scope: ChartPart | FolderChart, construct_id: str, *, env: Environment,
+                 service: Service) -> None:
         super().__init__(scope, construct_id)
         self.env, self.service = env, service
-        self.labels = standard_labels(name=service.name, component=COMPONENT, version=version)
+        self.labels = standard_labels(name=service.name, component=COMPONENT, version=service.image_tag)
         account = naming.service_account(service)
         manifests = []
         if service.vault_secrets:
