@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from catalog import Service
 
 __all__ = ["ISTIO_PROXY", "ROLLOUT_SURGE_PERCENT", "ZERO", "PodFootprint", "Workload", "peak_pods",
-           "service_workloads"]
+           "rolling_update", "service_workloads"]
 
 # Rolling updates add pods before removing any, so a rollout never drops capacity.
 ROLLOUT_SURGE_PERCENT = 25
@@ -49,6 +49,12 @@ class Workload(NamedTuple):
     pod: PodFootprint
     min_replicas: int
     max_replicas: int
+
+
+def rolling_update() -> dict[str, Any]:
+    """The Deployment strategy every workload uses: new pods first (the surge `peak_pods` counts), none
+    taken down before its replacement is ready."""
+    return {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": f"{ROLLOUT_SURGE_PERCENT}%"}}
 
 
 def peak_pods(max_replicas: int) -> int:
