@@ -22,6 +22,7 @@ from infra_stacks.network import Network
 from infra_stacks.policy import AwsAccount
 from infra_stacks.postgres import PostgresDatabase
 from infra_stacks.provider import aws_provider
+from infra_stacks.publishers import ImagePublishers, Publisher
 from infra_stacks.redis import RedisCache
 from infra_stacks.registry import Registry
 from infra_stacks.state import configure_backend
@@ -96,6 +97,11 @@ class EnvironmentStack(TerraformStack):
                           ebs_csi_role_name=naming.addon_role_name(env, "ebs-csi"))
         registry = Registry(self, "registry", key_arn=registry_key.arn, repositories={
             service.name: naming.ecr_repository_name(service) for service in env.services.values()})
+        publishers = ImagePublishers(self, "publishers", account=account, github_environment=env.name, publishers={
+            service.name: Publisher(role_name=naming.image_publisher_role_name(env, service),
+                                    source_repository=naming.source_repository(service),
+                                    repository_arn=registry.repository_arns[service.name])
+            for service in env.services.values()})
 
         stores = {"name": name, "vpc_id": network.vpc_id, "subnet_ids": network.data_subnet_ids,
                   "client_security_group_id": cluster.security_group_id, "storage_key_arn": data_key.arn,
@@ -164,6 +170,7 @@ class EnvironmentStack(TerraformStack):
             "target_group_arn": edge.target_group.arn,
             "route53_zone_id": dns.zone_id,
             "ecr_repository_urls": registry.repository_urls,
+            "image_publisher_role_arns": publishers.role_arns,
             "telemetry_buckets": telemetry.bucket_names,
             "service_role_arns": service_roles,
             "addon_role_arns": {**telemetry.role_arns, "cert-manager": dns.arn,

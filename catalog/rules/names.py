@@ -50,6 +50,7 @@ def derived_aws_names(env: Environment) -> Iterator[Derived]:
     for service in env.services.values():
         at = ("services", service.name)
         yield at, naming.service_role_name, (env, service)
+        yield at, naming.image_publisher_role_name, (env, service)
         yield at, naming.ecr_repository_name, (service,)
         yield at, naming.image_name, (env, service)
         if service.depends_on.postgres:
