@@ -16,7 +16,7 @@ from documentation.mermaid import Flowchart, node_id
 from documentation.services import POSTGRES, REDIS
 from k8s_charts.addons import ADDONS, Addon, nginx_gateway_fabric
 
-__all__ = ["dependency_graph", "overview", "page"]
+__all__ = ["EDGE_ADDON", "dependency_graph", "overview", "page"]
 
 # The add-on whose data plane the load balancer forwards to, and that routes to the public services.
 EDGE_ADDON = nginx_gateway_fabric.ADDON.name

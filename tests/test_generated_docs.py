@@ -16,6 +16,7 @@ from mermaid_support import Unavailable, blocks, parse, structure_problems
 
 from catalog import naming
 from documentation import HEADER, PAGES, documentation_files
+from documentation.architecture import EDGE_ADDON
 from documentation.mermaid import ID, node_id
 from documentation.services import POSTGRES, REDIS
 from k8s_charts.addons import ADDONS
@@ -143,19 +144,20 @@ def test_architecture_puts_services_and_addons_in_their_namespaces(pages, env_na
     inside_cluster = ["aws_account", "aws_vpc", "aws_eks"]
     for service in env.services.values():
         assert places[node_id("svc", service.name)] == [*inside_cluster, node_id("ns", service.namespace)]
-        reached = (node_id("addon", "nginx-gateway-fabric"), node_id("svc", service.name)) in edges
+        reached = (node_id("addon", EDGE_ADDON), node_id("svc", service.name)) in edges
         assert reached == service.public
     for addon in ADDONS.values():
         assert places[node_id("addon", addon.name)] == [*inside_cluster, node_id("ns", addon.namespace)]
     assert {("internet", "aws_dns"), ("aws_dns", "aws_alb"), ("aws_waf", "aws_alb"),
-            ("aws_alb", node_id("addon", "nginx-gateway-fabric"))} <= edges
+            ("aws_alb", node_id("addon", EDGE_ADDON))} <= edges
 
 
 @pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_every_mermaid_block_is_well_formed(pages, env_name: str) -> None:
-    diagrams = [text for page in pages[env_name].values() for text in blocks(page)]
-    assert len(diagrams) == 2
-    assert {index: structure_problems(text) for index, text in enumerate(diagrams)} == {0: [], 1: []}
+    assert len(blocks(pages[env_name]["architecture.md"])) == 2
+    problems = {f"{page}#{index}": structure_problems(text) for page, markdown in pages[env_name].items()
+                for index, text in enumerate(blocks(markdown))}
+    assert {where: found for where, found in problems.items() if found} == {}
 
 
 def test_the_structure_check_finds_broken_diagrams(pages) -> None:
