@@ -212,6 +212,9 @@ def iam(env: Environment) -> list[str]:
         *((code(naming.service_role_name(env, s)), irsa(naming.service_account(s))) for s in services),
         *((code(naming.addon_role_name(env, addon)), irsa(account))
           for addon, account in naming.ADDON_SERVICE_ACCOUNTS.items()),
+        *((code(naming.image_publisher_role_name(env, s)),
+           f"GitHub Actions: {code(naming.source_repository(s))}, environment {code(env.name)} (push its image)")
+          for s in services),
         (code(naming.cluster_role_name(cluster_name)), "EKS control plane"),
         (code(naming.node_role_name(cluster_name)), "EKS nodes"),
         (code(naming.flow_log_role_name(stack)), "VPC flow logs"),
@@ -221,7 +224,8 @@ def iam(env: Environment) -> list[str]:
         "## IAM roles",
         "",
         "Services and add-ons each assume their own role through IRSA, trusted for their ServiceAccount",
-        "(namespace/name) only:",
+        "(namespace/name) only; each service's repository pushes its image with a role of its own",
+        "(GitHub Actions OIDC):",
         "",
         *table(("Role", "Assumed by"), rows),
     ]

@@ -15,8 +15,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from catalog_params import ENVIRONMENTS
-from grow_catalog import NEW_ENV, NEW_SERVICE, grow
+from catalog_params import CATALOG, ENVIRONMENTS
+from grow_catalog import grow
 
 import main
 import preview
@@ -26,6 +26,15 @@ from preview.report import COMMENT_MARKER
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST_ENV = ENVIRONMENTS[0]
+
+
+def unused(name: str, taken) -> str:
+    """`name`, or `name2`, `name3`...: the first the catalog does not have (it may be a grown one already)."""
+    return next(candidate for candidate in (name, *(f"{name}{n}" for n in range(2, 100))) if candidate not in taken)
+
+
+NEW_ENV = unused("preview", CATALOG.environments)
+NEW_SERVICE = unused("ledger-export-service", CATALOG.environments[FIRST_ENV].services)
 NOT_SOURCES = shutil.ignore_patterns(".git", ".venv*", "cdktf.out", "__pycache__", ".*_cache", ".payledger-synth",
                                      "*.egg-info")
 GITHUB_COMMENT_LIMIT = 65_536
@@ -54,7 +63,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     git(repo, "commit", "-q", "-m", "base")
     git(repo, "tag", "base")
     catalog_file = repo / "platform.yaml"
-    grow(catalog_file)
+    grow(catalog_file, NEW_ENV, NEW_SERVICE)
     text, _, _ = resized(catalog_file.read_text(), load_catalog(catalog_file), FIRST_ENV)
     catalog_file.write_text(text)
     shutil.rmtree(repo / "gitops_out")
