@@ -91,6 +91,8 @@ ADDON_SERVICE_ACCOUNTS: dict[str, ServiceAccountRef] = {
     "aws-load-balancer-controller": ServiceAccountRef(ADDON_NAMESPACES["aws-load-balancer-controller"],
                                                       "aws-load-balancer-controller"),
     "ebs-csi": ServiceAccountRef("kube-system", "ebs-csi-controller-sa"),
+    # Reads CloudWatch metrics (the WAF's) for its CloudWatch data source.
+    "grafana": ServiceAccountRef(ADDON_NAMESPACES["kube-prometheus-stack"], "grafana"),
 }
 
 
