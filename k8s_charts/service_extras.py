@@ -8,12 +8,11 @@ contract with the services (catalog.metrics): `http_requests_total` with a `code
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from catalog import Catalog, Environment, Service, naming
 from k8s_charts import service_queries as query
-from k8s_charts.addons.kube_prometheus_stack import DASHBOARD_LABEL
+from k8s_charts.dashboards.panels import config_map, dashboard, prometheus, timeseries
 from k8s_charts.manifest import ChartPart, FolderChart, emit, selector_labels, standard_labels
 from k8s_charts.service import PORT_NAME
 from k8s_charts.service_queries import ERROR_BUDGET, SLO_TARGET
@@ -129,34 +128,18 @@ class ServiceExtras(ChartPart):
     def _dashboard(self) -> dict[str, Any]:
         """Picked up by Grafana's sidecar in any namespace (see kube_prometheus_stack.DASHBOARD_LABEL)."""
         service = self.service
-        label, value = DASHBOARD_LABEL
-        queries = {
-            "Requests per second": query.request_rate(service),
-            f"5xx ratio (SLO {SLO_TARGET:.1%})": query.recorded_error_ratio(service, "5m"),
-            "p99 latency (s)": query.p99_latency(service),
-            "Error budget burn rate (1h)": f"{query.recorded_error_ratio(service, '1h')} / {ERROR_BUDGET:.3f}",
-        }
-        dashboard = {
-            "uid": naming.dashboard_uid(self.env, service),
-            "title": f"{service.name} ({self.env.name})",
-            "tags": ["payledger", service.namespace],
-            "timezone": "utc",
-            "schemaVersion": 39,
-            "time": {"from": "now-6h", "to": "now"},
-            "panels": [{
-                "id": index + 1,
-                "type": "timeseries",
-                "title": title,
-                "gridPos": {"x": (index % 2) * 12, "y": (index // 2) * 8, "w": 12, "h": 8},
-                "targets": [{"refId": "A", "expr": expr}],
-            } for index, (title, expr) in enumerate(queries.items())],
-        }
-        return {
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "metadata": self._metadata(naming.dashboard_name(service), self.labels | {label: value}),
-            "data": {f"{service.name}.json": json.dumps(dashboard, indent=2, sort_keys=True)},
-        }
+        panels = [
+            timeseries("Requests per second", prometheus(query.request_rate(service)), unit="reqps"),
+            timeseries(f"5xx ratio (SLO {SLO_TARGET:.1%})", prometheus(query.recorded_error_ratio(service, "5m")),
+                       unit="percentunit"),
+            timeseries("p99 latency (s)", prometheus(query.p99_latency(service)), unit="s"),
+            timeseries("Error budget burn rate (1h)",
+                       prometheus(f"{query.recorded_error_ratio(service, '1h')} / {ERROR_BUDGET:.3f}")),
+        ]
+        board = dashboard(uid=naming.dashboard_uid(self.env, service), title=f"{service.name} ({self.env.name})",
+                          tags=["payledger", service.namespace], panels=panels)
+        return config_map(name=naming.dashboard_name(service), namespace=service.namespace, labels=self.labels,
+                          file=f"{service.name}.json", board=board)
 
 
 def _camel(name: str) -> str:

@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 import yaml
-from catalog_params import ENV_SERVICES
+from catalog_params import ENV_SERVICES, ENVIRONMENTS
 from cdk8s import App
 
 from catalog import Catalog, CatalogError, load_catalog, naming
+from catalog.rules import names
 from k8s_charts.manifest import FolderChart
 from k8s_charts.service_extras import ServiceExtras
 
@@ -72,6 +73,13 @@ def test_a_metric_has_one_owner() -> None:
 
     found = problems(edit)
     assert found and all("is already declared by" in problem for problem in found)
+
+
+def test_an_environment_name_too_long_for_the_overview_uids_is_refused(catalog: Catalog) -> None:
+    env = catalog.environments[ENVIRONMENTS[0]]
+    assert list(names.overview_dashboards(env)) == []
+    (finding, *_) = names.overview_dashboards(env.model_copy(update={"name": "e" * 40}))
+    assert finding.path == ("environments", "e" * 40) and "Grafana dashboard uid" in finding.message
 
 
 @pytest.mark.parametrize(("env_name", "name"), ENV_SERVICES)

@@ -29,6 +29,7 @@ def check(catalog: Catalog) -> list[Finding]:
         findings += environment.node_pools(env)
         findings += environment.kubernetes_offered(env)
         findings += names.kubernetes_names(env)
+        findings += names.overview_dashboards(env)
         findings += metrics.business_metrics(catalog, env)
     findings += services.namespaces(catalog)
     findings += names.aws_names(catalog)
