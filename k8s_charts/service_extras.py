@@ -51,8 +51,8 @@ class ServiceExtras(ChartPart):
         for manifest in manifests:
             emit(self, f"{manifest['kind']}-{manifest['metadata']['name']}", manifest)
 
-    def _metadata(self, name: str, labels: dict[str, str] | None = None) -> dict[str, Any]:
-        return {"name": name, "namespace": self.service.namespace, "labels": labels or self.labels}
+    def _metadata(self, name: str) -> dict[str, Any]:
+        return {"name": name, "namespace": self.service.namespace, "labels": self.labels}
 
     def _service_monitor(self) -> dict[str, Any]:
         service = self.service
