@@ -43,6 +43,7 @@ from catalog.fields import (
     matching,
     memory_bytes,
 )
+from catalog.metrics import BusinessMetric
 
 __all__ = [
     "Autoscaling",
@@ -178,6 +179,8 @@ class Service(Model):
     public: StrictBool = False
     pci_scope: StrictBool = False
     aws_access: tuple[Literal["bedrock", "kms"], ...] = ()
+    # Its half of the metric contract (catalog.metrics).
+    business_metrics: tuple[BusinessMetric, ...] = ()
 
 
 class NodeGroup(Model):

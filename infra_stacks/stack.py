@@ -17,7 +17,7 @@ from infra_stacks.edge import Edge
 from infra_stacks.ingress import CertManagerDns, WebAcl
 from infra_stacks.irsa import IrsaRole, ServiceGrants, service_statements
 from infra_stacks.kms import CustomerKey, autoscaling_statements, logs_statement
-from infra_stacks.monitoring import RETENTION_DAYS, TelemetryBackend, TelemetryStorage
+from infra_stacks.monitoring import GRAFANA_STATEMENTS, RETENTION_DAYS, TelemetryBackend, TelemetryStorage
 from infra_stacks.network import Network
 from infra_stacks.policy import AwsAccount
 from infra_stacks.postgres import PostgresDatabase
@@ -134,6 +134,8 @@ class EnvironmentStack(TerraformStack):
                     for backend, days in RETENTION_DAYS.items()}
         telemetry = TelemetryStorage(self, "telemetry", region=env.region, issuer=cluster.issuer,
                                      key_arn=storage_key.arn, backends=backends)
+        grafana = IrsaRole(self, "grafana_role", name=naming.addon_role_name(env, "grafana"), issuer=cluster.issuer,
+                           service_account=naming.ADDON_SERVICE_ACCOUNTS["grafana"], statements=GRAFANA_STATEMENTS)
 
         grants = ServiceGrants(
             secrets_key_arn=secrets_key.arn,
@@ -175,7 +177,7 @@ class EnvironmentStack(TerraformStack):
             "service_role_arns": service_roles,
             "addon_role_arns": {**telemetry.role_arns, "cert-manager": dns.arn,
                                 "ebs-csi": cluster.ebs_csi_role_arn,
-                                controller: edge.controller.arn},
+                                controller: edge.controller.arn, "grafana": grafana.arn},
         }
         for output_name, value in outputs.items():
             TerraformOutput(self, output_name, value=value)

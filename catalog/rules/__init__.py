@@ -1,13 +1,13 @@
 """Rules that span several catalog entries. Each rule yields every violation, never just the first.
 
-One module per concern: services, network, environment (cluster, data stores, Kubernetes support)
-and names; `check` runs them all.
+One module per concern: services, network, environment (cluster, data stores, Kubernetes support),
+names and metrics; `check` runs them all.
 """
 
 from __future__ import annotations
 
 from catalog.models import Catalog
-from catalog.rules import environment, names, network, services
+from catalog.rules import environment, metrics, names, network, services
 from catalog.rules.environment import kubernetes_support
 from catalog.rules.finding import FieldPath, Finding
 from catalog.rules.services import dependency_order
@@ -29,6 +29,8 @@ def check(catalog: Catalog) -> list[Finding]:
         findings += environment.node_pools(env)
         findings += environment.kubernetes_offered(env)
         findings += names.kubernetes_names(env)
+        findings += names.overview_dashboards(env)
+        findings += metrics.business_metrics(catalog, env)
     findings += services.namespaces(catalog)
     findings += names.aws_names(catalog)
     findings += network.vpc_overlaps(catalog)

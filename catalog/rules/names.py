@@ -8,7 +8,7 @@ from catalog import naming
 from catalog.models import Catalog, Environment
 from catalog.rules.finding import FieldPath, Finding
 
-__all__ = ["aws_names", "derived_aws_names", "kubernetes_names"]
+__all__ = ["aws_names", "derived_aws_names", "kubernetes_names", "overview_dashboards"]
 
 # What infra_stacks makes besides the names per service and add-on. tests/test_infra_rules.py
 # proves that every name in the synthesized stacks is derived here.
@@ -104,3 +104,12 @@ def kubernetes_names(env: Environment) -> Iterator[Finding]:
             owner = owners.setdefault((namespace, kind, name), f"service {service.name!r}'s")
             if owner != f"service {service.name!r}'s":
                 yield Finding(at, f"{kind} {name!r} in namespace {namespace!r} would replace {owner}", env.name)
+
+
+def overview_dashboards(env: Environment) -> Iterator[Finding]:
+    """The overview dashboards' uids carry the environment's name, which can make them too long for Grafana."""
+    for kind in naming.OVERVIEW_DASHBOARDS:
+        try:
+            naming.overview_dashboard_uid(env, kind)
+        except naming.InvalidName as error:
+            yield Finding(("environments", env.name), str(error))
