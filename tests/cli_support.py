@@ -14,12 +14,15 @@ from botocore import xform_name
 __all__ = ["AwsCall", "aws_calls", "problems", "shell_commands"]
 
 FENCE = re.compile(r"```sh\n(.*?)```", re.S)
+# A command quoted in running text: `aws ...` or `kubectl ...`, possibly wrapped across lines.
+INLINE = re.compile(r"(?<!`)`((?:aws|kubectl) [^`]+)`(?!`)")
 AWS = re.compile(r"(?:^|\s|\$\()aws\s")
 GLOBAL_OPTIONS = {"region", "query", "output", "profile", "endpoint-url", "no-cli-pager"}
 # Commands the AWS CLI adds beside the API's operations, with their options (AWS CLI command reference).
 CUSTOMIZATIONS = {
     ("eks", "update-kubeconfig"): {"name", "kubeconfig", "role-arn", "dry-run", "verbose", "alias", "user-alias"},
     ("logs", "tail"): {"since", "follow", "format", "filter-pattern", "log-stream-names", "log-stream-name-prefix"},
+    ("s3", "ls"): {"recursive", "human-readable", "summarize"},
 }
 
 
@@ -36,9 +39,11 @@ class AwsCall(NamedTuple):
 
 
 def shell_commands(markdown: str) -> list[str]:
-    """Every command line of the page's sh blocks, continuation lines joined."""
-    return [line.strip() for block in FENCE.findall(markdown)
-            for line in block.replace("\\\n", " ").splitlines() if line.strip()]
+    """Every command line of the page's sh blocks (continuation lines joined), and every command quoted in
+    its text."""
+    blocks = [line.strip() for block in FENCE.findall(markdown)
+              for line in block.replace("\\\n", " ").splitlines() if line.strip()]
+    return blocks + [" ".join(command.split()) for command in INLINE.findall(FENCE.sub("", markdown))]
 
 
 def aws_calls(markdown: str) -> list[AwsCall]:
