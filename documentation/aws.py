@@ -168,7 +168,8 @@ def edge(env: Environment) -> list[str]:
 def kms_aliases(env: Environment) -> list[str]:
     """Every customer-managed key of the environment by alias: one per purpose, one per service that asks."""
     services = sorted(env.services.values(), key=lambda service: service.name)
-    return [*(naming.kms_alias(env, purpose) for purpose in KMS_KEYS),
+    purposes = [purpose for purpose in KMS_KEYS if purpose != "backup-copy" or env.backup.copy_to]
+    return [*(naming.kms_alias(env, purpose) for purpose in purposes),
             *(naming.service_kms_alias(env, s) for s in services if "kms" in s.aws_access)]
 
 
@@ -201,6 +202,20 @@ def buckets(env: Environment) -> list[str]:
     ]
 
 
+def backup(env: Environment) -> list[str]:
+    stack, settings = naming.stack_name(env), env.backup
+    key = code(naming.kms_alias(env, "backup"))
+    rows = [("Vault", code(naming.backup_vault_name(stack)), f"{env.region}, key {key}"),
+            ("Plan", code(naming.backup_plan_name(stack)),
+             f"{settings.schedule.expression}, kept {_days(settings.retention_days)}"),
+            ("Selection", code(naming.backup_selection_name(stack)), "the PostgreSQL instance")]
+    if settings.copy_to:
+        rows.append(("Copy vault", code(naming.backup_copy_vault_name(stack)),
+                     f"{settings.copy_to.region}, key {code(naming.kms_alias(env, 'backup-copy'))}, "
+                     f"kept {_days(settings.copy_to.retention_days)}"))
+    return ["## AWS Backup", "", *table(("Resource", "Name", "Settings"), rows)]
+
+
 def iam(env: Environment) -> list[str]:
     stack, cluster_name = naming.stack_name(env), naming.eks_cluster_name(env)
 
@@ -219,6 +234,7 @@ def iam(env: Environment) -> list[str]:
         (code(naming.node_role_name(cluster_name)), "EKS nodes"),
         (code(naming.flow_log_role_name(stack)), "VPC flow logs"),
         (code(naming.postgres_monitoring_role_name(stack)), "RDS enhanced monitoring"),
+        (code(naming.backup_role_name(stack)), "AWS Backup (backup and restore)"),
     ]
     return [
         "## IAM roles",
@@ -233,7 +249,7 @@ def iam(env: Environment) -> list[str]:
 
 # In page order; each takes the environment and returns its section's lines.
 SECTIONS: tuple[Callable[[Environment], list[str]], ...] = (
-    state, network, cluster, postgres, redis, edge, kms, registry, buckets, iam)
+    state, network, cluster, postgres, redis, edge, backup, kms, registry, buckets, iam)
 
 
 def page(catalog: Catalog, env: Environment) -> str:

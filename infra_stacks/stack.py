@@ -6,12 +6,15 @@ and hands each construct the few typed values it needs, so environment differenc
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cdktf import TerraformOutput, TerraformStack
 from constructs import Construct
 
 from catalog import naming
 from catalog.models import Environment
 from catalog.regions import ELB_LOG_DELIVERY_ACCOUNTS
+from infra_stacks.backup import BackupCopyVault, DatabaseBackup
 from infra_stacks.cluster import Cluster, NodePool
 from infra_stacks.edge import Edge
 from infra_stacks.ingress import CertManagerDns, WebAcl
@@ -108,6 +111,12 @@ class EnvironmentStack(TerraformStack):
                   "secrets_key_arn": secrets_key.arn, "log_key_arn": logs_key.arn}
         postgres = PostgresDatabase(self, "postgres", account=account, settings=env.postgres,
                                     secret_name=naming.aws_secret_name(env, "postgres"), **stores)
+        database_backup = DatabaseBackup(
+            self, "backup", vault_name=naming.backup_vault_name(name),
+            key_arn=key("backup", "AWS Backup recovery points").arn, plan_name=naming.backup_plan_name(name),
+            rule_name=naming.BACKUP_RULE, schedule=env.backup.schedule, retention_days=env.backup.retention_days,
+            selection_name=naming.backup_selection_name(name), resources=[postgres.this.arn],
+            role_name=naming.backup_role_name(name), copy=self._backup_copy(env, key))
         redis_users = {service.name: naming.redis_user(env, service)
                        for service in env.services.values() if service.depends_on.redis}
         redis = RedisCache(self, "redis", settings=env.redis, users=redis_users,
@@ -165,6 +174,8 @@ class EnvironmentStack(TerraformStack):
             "postgres_address": postgres.this.address,
             "postgres_connection_secret_arn": postgres.secret.arn,
             "postgres_master_secret_arn": postgres.this.master_user_secret.get(0).secret_arn,
+            "backup_vault_arn": database_backup.vault.arn,
+            "backup_role_arn": database_backup.role.arn,
             "redis_primary_endpoint": redis.this.primary_endpoint_address,
             "redis_connection_secret_arn": redis.secret.arn,
             "waf_web_acl_arn": web_acl.arn,
@@ -181,3 +192,13 @@ class EnvironmentStack(TerraformStack):
         }
         for output_name, value in outputs.items():
             TerraformOutput(self, output_name, value=value)
+
+    def _backup_copy(self, env: Environment, key: Callable[..., CustomerKey]) -> BackupCopyVault | None:
+        """The copy vault and its key in `backup.copy_to.region`, through that region's provider; None without."""
+        copy_to = env.backup.copy_to
+        if copy_to is None:
+            return None
+        provider = aws_provider(self, env, region=copy_to.region)
+        copy_key = key("backup-copy", f"AWS Backup copies in {copy_to.region}", provider=provider)
+        return BackupCopyVault(provider=provider, name=naming.backup_copy_vault_name(naming.stack_name(env)),
+                               key_arn=copy_key.arn, retention_days=copy_to.retention_days)

@@ -1,13 +1,13 @@
 """Rules that span several catalog entries. Each rule yields every violation, never just the first.
 
 One module per concern: services, network, environment (cluster, data stores, Kubernetes support),
-names and metrics; `check` runs them all.
+backup, names and metrics; `check` runs them all.
 """
 
 from __future__ import annotations
 
 from catalog.models import Catalog
-from catalog.rules import environment, metrics, names, network, services
+from catalog.rules import backup, environment, metrics, names, network, services
 from catalog.rules.environment import kubernetes_support
 from catalog.rules.finding import FieldPath, Finding
 from catalog.rules.services import dependency_order
@@ -28,6 +28,10 @@ def check(catalog: Catalog) -> list[Finding]:
         findings += environment.production(env)
         findings += environment.node_pools(env)
         findings += environment.kubernetes_offered(env)
+        findings += backup.production_copy(env)
+        findings += backup.copy_region(env)
+        findings += backup.objectives(env)
+        findings += backup.snapshot_quota(env)
         findings += names.kubernetes_names(env)
         findings += names.overview_dashboards(env)
         findings += metrics.business_metrics(catalog, env)
