@@ -28,7 +28,9 @@ $(REHEARSAL_VENV)/.installed: requirements-rehearsal.txt
 synth: $(VENV)/.installed
 	$(PY) main.py synth
 
+# Mermaid's parser for the diagrams of docs/generated/ installs once per machine, outside the test run.
 test: $(VENV)/.installed $(CHECKOV_VENV)/.installed
+	$(PY) tests/mermaid_support.py
 	$(PY) -m pytest
 
 check: $(VENV)/.installed

@@ -15,281 +15,24 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import contextlib
-import datetime
-import errno
 import os
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from cli.console import EXIT_BAD_INPUT, EXIT_FAILED, InputError, problem
+from cli.read import check, diff, validate, verify
+from cli.write import SIDES, set_image, synth
+
+# The checkout: the commands resolve outputs, the lock and git revisions against it.
 ROOT = Path(__file__).resolve().parent
 # This checkout's lock and transaction journal (git-ignored): one synth at a time, none left half-done.
 STATE_DIR = ROOT / ".payledger-synth"
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-SIDES = ("kubernetes", "terraform", "docs")
-# Sides rendered in memory and written as a tree of files (the Terraform side is written by cdktf).
-FILE_SIDES = ("kubernetes", "docs")
 
 # jsii prints a multi-line banner on every start while Node.js 20 (end of life 2026-10-30) runs it;
 # the value lists the silenced major versions. Upgrading Node removes the need.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-
-
-def progress(message: str) -> None:
-    """A progress line: on stderr, except under `cdktf synth/deploy`, which labels every line an app writes
-    on stderr `[ERROR]` and echoes its stdout as is (@cdktf/commons shell())."""
-    print(message, file=sys.stdout if os.environ.get("CDKTF_OUTDIR") else sys.stderr, flush=True)
-
-
-def problem(message: str) -> None:
-    """An error or a warning: always on stderr."""
-    print(message, file=sys.stderr, flush=True)
-
-
-class InputError(Exception):
-    """Bad input detected by the CLI itself; reported as one line, exit code 2."""
-
-
-def kubernetes_files(catalog, env_names: Sequence[str]) -> dict[str, bytes]:
-    """Every file of gitops_out/ for `env_names`, rendered in memory (nothing touches disk)."""
-    from k8s_charts import bootstrap_values, build_environment, manifests_by_folder
-    from k8s_charts.manifest import render_with_cdk8s
-    from output.render import render_documents, render_folders
-    from speedups import fast_render
-
-    render = fast_render.renderer(render_with_cdk8s)
-    files: dict[str, bytes] = {}
-    for name in env_names:
-        env = catalog.environments[name]
-        rendered = render_folders(manifests_by_folder(build_environment(catalog, env), render))
-        progress(f"kubernetes: {name}: {len(rendered)} objects")
-        rendered |= render_documents(bootstrap_values(env))
-        files.update({f"{name}/{path}": content for path, content in rendered.items()})
-    return files
-
-
-def rendered_files(catalog, side: str, env_names: Sequence[str]) -> dict[str, bytes]:
-    """One file side in memory: gitops_out/ (kubernetes) or docs/generated/ (docs)."""
-    if side == "docs":
-        from documentation import documentation_files
-
-        return documentation_files(catalog, list(env_names))
-    return kubernetes_files(catalog, env_names)
-
-
-def synth(catalog, args: argparse.Namespace, sides: Sequence[str] = ()) -> int:
-    """Render everything in memory and into staging folders, then replace every output tree at once."""
-    from output.transaction import Transaction, carry_over, recover, staged_file_writer
-    from speedups import provider as fast_provider
-
-    outputs = checked_outputs(args)
-    fast_provider.enable()  # before the first jsii binding is imported: it also starts the kernel
-
-    env_names = args.env or list(catalog.environments)
-    capacity_warnings(catalog, env_names)
-    sides = sides or ([args.only] if args.only else list(SIDES))
-    cli_outdir = os.environ.get("CDKTF_OUTDIR")  # driven by `cdktf synth/deploy`: the CLI owns that folder
-    targets = {side: outputs[side] for side in sides if not (side == "terraform" and cli_outdir)}
-    trees = {side: rendered_files(catalog, side, env_names) for side in FILE_SIDES if side in sides}
-    stacks: list[str] = []
-    with checkout_lock(args, exclusive=True):
-        recover(STATE_DIR, targets.values())
-        with Transaction(STATE_DIR, targets) as staging:
-            for side, files in trees.items():
-                if args.env:
-                    carry_over(targets[side], staging[side], regenerated=env_names)
-                write = staged_file_writer(targets[side], staging[side])
-                for relative, content in files.items():
-                    write(relative, content)
-            if "terraform" in sides:
-                stacks = terraform_stacks(catalog, args, env_names, Path(cli_outdir) if cli_outdir else
-                                          staging["terraform"])
-    for side, files in trees.items():
-        progress(f"{side}: wrote {len(files)} files to {display(args, side)}")
-    if "terraform" in sides:
-        progress(f"terraform: wrote {', '.join(stacks)} to {cli_outdir or args.tf_out}")
-    return EXIT_OK
-
-
-def capacity_warnings(catalog, env_names: Sequence[str]) -> None:
-    """Environments whose pods fit their node groups with little to spare: a warning each, never a failure
-    (catalog.rules.capacity refuses those that do not fit when the catalog loads)."""
-    from catalog.rules import low_headroom
-
-    for finding in low_headroom(catalog, list(env_names)):
-        problem(f"warning: {catalog.source}: {'.'.join(finding.path)}: {finding.message}")
-
-
-def terraform_stacks(catalog, args: argparse.Namespace, env_names: Sequence[str], outdir: Path) -> list[str]:
-    """Synthesize into `outdir`; a Node.js system error while writing (disk full) becomes the OSError it is."""
-    import infra_stacks
-
-    local = args.local_backend or os.environ.get("PAYLEDGER_TF_BACKEND") == "local"
-    try:
-        return infra_stacks.synthesize(catalog, env_names=env_names, outdir=outdir, local_backend=local)
-    except RuntimeError as error:  # jsii reports Node's `Error: ENOSPC: no space left on device, write`
-        found = re.search(r"\b(E[A-Z]+): ([^,\n]+)", str(error))
-        if found and isinstance(getattr(errno, found[1], None), int):
-            raise OSError(getattr(errno, found[1]), found[2], str(outdir)) from None
-        raise
-
-
-def checked_outputs(args: argparse.Namespace) -> dict[str, Path]:
-    """Both output folders by side, refused (exit 2) unless each is this tool's own and they do not overlap."""
-    from output.targets import safe_outputs
-
-    options = {"--out": ("kubernetes", Path(os.environ.get("CDK8S_OUTDIR") or args.out))}
-    options["--docs-out"] = ("docs", Path(args.docs_out))
-    if getattr(args, "tf_out", None):
-        options["--tf-out"] = ("terraform", Path(args.tf_out))
-    real = safe_outputs(options, checkout=ROOT)
-    return {options[option][0]: path for option, path in real.items()}
-
-
-def display(args: argparse.Namespace, side: str) -> str:
-    if side == "terraform":
-        return args.tf_out
-    return os.environ.get("CDK8S_OUTDIR") or args.out if side == "kubernetes" else args.docs_out
-
-
-@contextlib.contextmanager
-def checkout_lock(args: argparse.Namespace, *, exclusive: bool):
-    """The checkout's lock; a reader first lets a killed writer's transaction finish."""
-    from output import lock, transaction
-
-    def waiting(holder: str) -> None:
-        progress(f"{args.command}: waiting for {holder} to finish")
-
-    if not exclusive and transaction.pending(STATE_DIR):
-        with lock.checkout_lock(STATE_DIR, exclusive=True, timeout=args.wait, waiting=waiting):
-            transaction.recover(STATE_DIR)
-    with lock.checkout_lock(STATE_DIR, exclusive=exclusive, timeout=args.wait, waiting=waiting):
-        yield
-
-
-def check(catalog, args: argparse.Namespace) -> int:
-    from output.transaction import MARKER, marker_content
-    from output.tree import diff_tree
-    from speedups import provider as fast_provider
-
-    fast_provider.enable()
-    failed = False
-    for side in FILE_SIDES:
-        expected = {MARKER: marker_content(side), **rendered_files(catalog, side, list(catalog.environments))}
-        where = display(args, side)
-        out = Path(where)
-        with checkout_lock(args, exclusive=False):
-            difference = None if out.is_symlink() or not out.is_dir() else diff_tree(expected, out)
-        if difference is None:
-            progress(f"check: {where} is missing (or not a folder); run `make synth` and commit the result")
-        elif difference:
-            print("\n".join(difference.lines(where)))
-            progress(f"check: {where} is out of date; run `make synth` and commit the result")
-        else:
-            progress(f"check: {where} matches the catalog ({len(expected)} files)")
-        failed = failed or difference is None or bool(difference)
-    return EXIT_FAILED if failed else EXIT_OK
-
-
-def validate(catalog, args: argparse.Namespace) -> int:
-    """Schemas, CRDs and invariants of gitops_out/, whether EKS still supports each environment's Kubernetes
-    version today (the only command that reads the clock; synth never does), and capacity headroom."""
-    from catalog.rules import kubernetes_support
-    from validation import CrdSchemas, validate_tree
-
-    out = Path(args.out)
-    if not out.is_dir():
-        raise InputError(f"{args.out}: no such folder; run `python main.py synth` first")
-    crds = None
-    if args.crd_dir:
-        if not Path(args.crd_dir).is_dir():
-            raise InputError(f"--crd-dir {args.crd_dir}: no such folder")
-        crds = CrdSchemas(Path(args.crd_dir))
-    versions = {name: env.kubernetes_version for name, env in catalog.environments.items()}
-    with checkout_lock(args, exclusive=False):
-        report = validate_tree(out, kubernetes_versions=versions, crds=crds,
-                               gitops_repo=catalog.project.gitops_repo_url)
-    unsupported, aging = kubernetes_support(catalog, datetime.date.today())
-    for finding in aging:
-        problem(f"warning: {catalog.source}: {'.'.join(finding.path)}: {finding.message}")
-    capacity_warnings(catalog, list(catalog.environments))
-    for finding in unsupported:
-        print(f"{catalog.source}: {'.'.join(finding.path)}: {finding.message}")
-    for finding in report.findings:
-        print(finding)
-    problems = len(report.findings) + len(unsupported)
-    progress(
-        f"validate: {report.builtin_checked} built-in and {report.custom_checked} custom objects checked, "
-        f"Kubernetes versions against the EKS support calendar, {problems} problems"
-    )
-    return EXIT_FAILED if problems else EXIT_OK
-
-
-def diff(catalog, args: argparse.Namespace) -> int:
-    """What this checkout's synth changes against --base: Kubernetes objects and Terraform addresses."""
-    import preview
-
-    gitops = Path(args.out).resolve()
-    if ROOT not in gitops.parents:
-        raise InputError(f"--out {args.out}: diff reads it from git, so it must be inside {ROOT.name}")
-    local = os.environ.get("PAYLEDGER_TF_BACKEND") == "local"
-    try:
-        changes = preview.compare(catalog, args.env, checkout=ROOT, base=args.base,
-                                  gitops_folder=gitops.relative_to(ROOT).as_posix(),
-                                  kubernetes_files=kubernetes_files, local_backend=local)
-    except preview.RevisionError as error:
-        raise InputError(str(error)) from None
-    report = preview.markdown if args.format == "markdown" else preview.text
-    sys.stdout.write(report(changes, args.base))
-    if args.format == "markdown":  # the text report ends with it already
-        progress(preview.summary(changes, args.base))
-    return EXIT_FAILED if changes else EXIT_OK
-
-
-def set_image(catalog, args: argparse.Namespace) -> int:
-    """Set a service's image tag in platform.yaml for some environments, then synthesize their files (the
-    tag never reaches Terraform): the edit and its output under one hold of the checkout's lock."""
-    from catalog import load_catalog
-    from catalog.fields import IMAGE_TAG
-    from catalog.image_tags import EditError, set_image_tag
-    from catalog.yaml_source import read_text
-    from output.transaction import replace_file
-
-    services = catalog.environments[next(iter(catalog.environments))].services
-    if args.service not in services:
-        raise InputError(f"{args.service}: not a service in {args.catalog} (known: {', '.join(services)})")
-    if not IMAGE_TAG.fullmatch(args.tag):
-        raise InputError(f"{args.tag!r}: not a valid OCI image tag (1 to 128 of A-Z a-z 0-9 _ . -, "
-                         "not starting with . or -)")
-    env_names = list(catalog.environments) if args.all_envs else args.env
-    path = Path(args.catalog)
-    checked_outputs(args)  # refused before the catalog is touched, not after
-    with checkout_lock(args, exclusive=True):
-        current = load_catalog(path, display_name=args.catalog)
-        changing = [name for name in env_names if current.environments[name].services[args.service].image_tag
-                    != args.tag]
-        if not changing:
-            progress(f"set-image: {args.service} already runs {args.tag} in {', '.join(env_names)}")
-            return EXIT_OK
-        try:
-            edited = set_image_tag(read_text(path), service=args.service, tag=args.tag, env_names=changing,
-                                   source=args.catalog)
-        except EditError as error:
-            raise InputError(str(error)) from None
-        updated = load_catalog(path, display_name=args.catalog, text=edited)  # refused: nothing written
-        replace_file(path, edited.encode("utf-8"))
-        progress(f"set-image: {args.service} runs {args.tag} in {', '.join(changing)} ({args.catalog})")
-        args.env = changing
-        return synth(updated, args, FILE_SIDES)  # an image tag never reaches the Terraform side
-
-
-def verify(catalog, args: argparse.Namespace) -> int:
-    from operations.verify import verify as run_verify
-
-    return run_verify(catalog, args)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -346,6 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from output.targets import UnsafeOutput
 
     try:
+        args.root, args.state_dir = ROOT, STATE_DIR
         catalog = load_catalog(Path(args.catalog), display_name=args.catalog)
         unknown = sorted(set(getattr(args, "env", None) or ()) - set(catalog.environments))
         if unknown:

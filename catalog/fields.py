@@ -19,6 +19,7 @@ __all__ = [
     "IMAGE_TAG",
     "INSTANCE_TYPE",
     "K8S_VERSION",
+    "METRIC_NAME",
     "REGION",
     "AnyCidr",
     "Cidr",
@@ -46,6 +47,8 @@ HTTP_PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
 ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")
 K8S_VERSION = re.compile(r"^1\.(2[5-9]|3[0-7])$")
+# Prometheus allows [a-zA-Z_:][a-zA-Z0-9_:]*; colons are for recording rules, and we keep to snake case.
+METRIC_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # The lookahead demands a digit without a second unbounded run, so matching stays linear in the length.
 INSTANCE_TYPE = re.compile(
     r"^(?=[a-z][a-z0-9-]*[0-9])[a-z][a-z0-9-]*\.(nano|micro|small|medium|large|[0-9]*xlarge|metal)$")

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from catalog import naming
 from catalog.fields import cpu_millis, memory_bytes
 from catalog.models import Service
 
 __all__ = ["EGRESS_PROXY_REPLICAS", "EGRESS_PROXY_RESOURCES", "ISTIO_PROXY", "ROLLOUT_SURGE_PERCENT", "ZERO",
-           "PodFootprint", "Resources", "Workload", "peak_pods", "proxy_workload", "service_workloads"]
+           "PodFootprint", "Resources", "Workload", "peak_pods", "proxy_workload", "rolling_update",
+           "service_workloads"]
 
 # A container's `resources` in Kubernetes spelling: {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": ...}.
 Resources = dict[str, dict[str, str]]
@@ -70,6 +71,12 @@ class Workload(NamedTuple):
     pod: PodFootprint
     min_replicas: int
     max_replicas: int
+
+
+def rolling_update() -> dict[str, Any]:
+    """The Deployment strategy every workload uses: new pods first (the surge `peak_pods` counts), none
+    taken down before its replacement is ready."""
+    return {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": f"{ROLLOUT_SURGE_PERCENT}%"}}
 
 
 def peak_pods(max_replicas: int) -> int:

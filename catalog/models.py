@@ -21,6 +21,8 @@ from pydantic import (
     model_validator,
 )
 
+from catalog.backup import Backup
+from catalog.base import Model
 from catalog.fields import (
     ACCOUNT_ID,
     CACHE_NODE_TYPE,
@@ -43,9 +45,11 @@ from catalog.fields import (
     matching,
     memory_bytes,
 )
+from catalog.metrics import BusinessMetric
 
 __all__ = [
     "Autoscaling",
+    "Backup",
     "Catalog",
     "Dependencies",
     "DisruptionBudget",
@@ -61,12 +65,6 @@ __all__ = [
     "Resources",
     "Service",
 ]
-
-class Model(BaseModel):
-    """Frozen, closed to unknown keys, no silent type coercion."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
 
 class Project(Model):
     name: Name
@@ -178,6 +176,8 @@ class Service(Model):
     public: StrictBool = False
     pci_scope: StrictBool = False
     aws_access: tuple[Literal["bedrock", "kms"], ...] = ()
+    # Its half of the metric contract (catalog.metrics).
+    business_metrics: tuple[BusinessMetric, ...] = ()
 
 
 class NodeGroup(Model):
@@ -231,8 +231,8 @@ class Environment(Model):
     """One deployment target. `services` holds every service resolved for this environment.
 
     `production` turns on the rules a production account must meet (no public API endpoint,
-    multi-AZ data stores, deletion protection of the database and the load balancer), checked in
-    catalog.rules.
+    multi-AZ data stores, deletion protection of the database and the load balancer, backups copied to
+    a second region), checked in catalog.rules.
     """
 
     name: Name
@@ -253,6 +253,7 @@ class Environment(Model):
     postgres: Postgres
     redis: Redis
     edge: Edge
+    backup: Backup
     services: dict[str, Service]
     # The environment's public hosted zone for `domain` (cert-manager DNS-01). Hosted zones outlive
     # stacks and are delegated from the parent zone by hand, so Terraform references them by id;

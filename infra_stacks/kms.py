@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from cdktf import TerraformProvider
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
@@ -25,6 +26,7 @@ class CustomerKey(Construct):
         description: what the key encrypts, shown in the console and CloudTrail.
         grants: key policy statements for AWS services that use the key as themselves (none).
         deletion_window_days: days a scheduled deletion can still be cancelled (30, the maximum).
+        provider: the provider of another region to make the key in (the stack's own region).
     """
 
     def __init__(
@@ -37,6 +39,7 @@ class CustomerKey(Construct):
         description: str,
         grants: Sequence[Statement] = (),
         deletion_window_days: int = 30,
+        provider: TerraformProvider | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         root = {
@@ -54,8 +57,9 @@ class CustomerKey(Construct):
             rotation_period_in_days=365,
             deletion_window_in_days=deletion_window_days,
             policy=document([root, *grants]),
+            provider=provider,
         )
-        KmsAlias(self, "alias", name=alias, target_key_id=self.this.key_id)
+        KmsAlias(self, "alias", name=alias, target_key_id=self.this.key_id, provider=provider)
         self.arn = self.this.arn
 
 

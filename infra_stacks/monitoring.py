@@ -1,4 +1,4 @@
-"""AWS side of monitoring: object storage for Loki (logs) and Tempo (traces), and their roles."""
+"""AWS side of monitoring: object storage for Loki (logs) and Tempo (traces), their roles, and Grafana's role."""
 
 from __future__ import annotations
 
@@ -10,12 +10,17 @@ from constructs import Construct
 from catalog import naming
 from infra_stacks.bucket import SecureBucket
 from infra_stacks.irsa import IrsaRole, OidcIssuer
-from infra_stacks.policy import allow
+from infra_stacks.policy import Statement, allow
 
-__all__ = ["RETENTION_DAYS", "TelemetryBackend", "TelemetryStorage"]
+__all__ = ["GRAFANA_STATEMENTS", "RETENTION_DAYS", "TelemetryBackend", "TelemetryStorage"]
 
 # Logs for the PCI audit year; traces are for debugging and cost the most to keep.
 RETENTION_DAYS: Mapping[str, int] = {"loki": 365, "tempo": 30}
+# Grafana's CloudWatch data source reads the WAF's metrics (k8s_charts.dashboards.security). CloudWatch's
+# read actions take no resource-level permission, so "*": the role can read metrics and nothing else.
+GRAFANA_STATEMENTS: tuple[Statement, ...] = (
+    allow(["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"], ["*"], sid="ReadMetrics"),
+)
 
 
 class TelemetryBackend(NamedTuple):

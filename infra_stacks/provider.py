@@ -1,4 +1,4 @@
-"""The AWS provider of a stack, pinned to the environment's account and region."""
+"""The AWS providers of a stack, pinned to the environment's account: its region's, and one per other region."""
 
 from __future__ import annotations
 
@@ -13,11 +13,15 @@ __all__ = ["PROVIDER_CONSTRAINT", "aws_provider"]
 PROVIDER_CONSTRAINT = "~> 5.99"
 
 
-def aws_provider(stack: TerraformStack, env: Environment) -> AwsProvider:
-    """`allowed_account_ids` stops a stack from ever applying with another environment's credentials."""
+def aws_provider(stack: TerraformStack, env: Environment, *, region: str | None = None) -> AwsProvider:
+    """The provider of the environment's region, or with `region` an aliased one (named after the region)
+    for the few resources that live elsewhere (the backup copy vault and its key).
+
+    `allowed_account_ids` stops a stack from ever applying with another environment's credentials."""
     provider = AwsProvider(
-        stack, "aws",
-        region=env.region,
+        stack, "aws" if region is None else f"aws_{region}",
+        alias=region,
+        region=region or env.region,
         allowed_account_ids=[env.account_id],
         default_tags=[AwsProviderDefaultTags(tags={
             "Project": env.project, "Environment": env.name, "ManagedBy": "cdktf"})],

@@ -32,13 +32,14 @@ class Registry(Construct):
 
     Args:
         repositories: the repository (catalog.naming.ecr_repository_name) of each service, by service;
-            `repository_urls` is keyed the same way.
+            `repository_urls` and `repository_arns` are keyed the same way.
         key_arn: the KMS key images are encrypted with.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, repositories: Mapping[str, str], key_arn: str) -> None:
         super().__init__(scope, construct_id)
         self.repository_urls: dict[str, str] = {}
+        self.repository_arns: dict[str, str] = {}
         for service, repository in repositories.items():
             repo = EcrRepository(
                 self, service,
@@ -50,3 +51,4 @@ class Registry(Construct):
             )
             EcrLifecyclePolicy(self, f"{service}_lifecycle", repository=repo.name, policy=LIFECYCLE_POLICY)
             self.repository_urls[service] = repo.repository_url
+            self.repository_arns[service] = repo.arn

@@ -6,22 +6,26 @@ and hands each construct the few typed values it needs, so environment differenc
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cdktf import TerraformOutput, TerraformStack
 from constructs import Construct
 
 from catalog import naming
 from catalog.models import Environment
 from catalog.regions import ELB_LOG_DELIVERY_ACCOUNTS
+from infra_stacks.backup import BackupCopyVault, DatabaseBackup
 from infra_stacks.cluster import Cluster, NodePool
 from infra_stacks.edge import Edge
 from infra_stacks.ingress import CertManagerDns, WebAcl
 from infra_stacks.irsa import IrsaRole, ServiceGrants, service_statements
 from infra_stacks.kms import CustomerKey, autoscaling_statements, logs_statement
-from infra_stacks.monitoring import RETENTION_DAYS, TelemetryBackend, TelemetryStorage
+from infra_stacks.monitoring import GRAFANA_STATEMENTS, RETENTION_DAYS, TelemetryBackend, TelemetryStorage
 from infra_stacks.network import Network
 from infra_stacks.policy import AwsAccount
 from infra_stacks.postgres import PostgresDatabase
 from infra_stacks.provider import aws_provider
+from infra_stacks.publishers import ImagePublishers, Publisher
 from infra_stacks.redis import RedisCache
 from infra_stacks.registry import Registry
 from infra_stacks.state import configure_backend
@@ -96,12 +100,23 @@ class EnvironmentStack(TerraformStack):
                           ebs_csi_role_name=naming.addon_role_name(env, "ebs-csi"))
         registry = Registry(self, "registry", key_arn=registry_key.arn, repositories={
             service.name: naming.ecr_repository_name(service) for service in env.services.values()})
+        publishers = ImagePublishers(self, "publishers", account=account, github_environment=env.name, publishers={
+            service.name: Publisher(role_name=naming.image_publisher_role_name(env, service),
+                                    source_repository=naming.source_repository(service),
+                                    repository_arn=registry.repository_arns[service.name])
+            for service in env.services.values()})
 
         stores = {"name": name, "vpc_id": network.vpc_id, "subnet_ids": network.data_subnet_ids,
                   "client_security_group_id": cluster.security_group_id, "storage_key_arn": data_key.arn,
                   "secrets_key_arn": secrets_key.arn, "log_key_arn": logs_key.arn}
         postgres = PostgresDatabase(self, "postgres", account=account, settings=env.postgres,
                                     secret_name=naming.aws_secret_name(env, "postgres"), **stores)
+        database_backup = DatabaseBackup(
+            self, "backup", vault_name=naming.backup_vault_name(name),
+            key_arn=key("backup", "AWS Backup recovery points").arn, plan_name=naming.backup_plan_name(name),
+            rule_name=naming.BACKUP_RULE, schedule=env.backup.schedule, retention_days=env.backup.retention_days,
+            selection_name=naming.backup_selection_name(name), resources=[postgres.this.arn],
+            role_name=naming.backup_role_name(name), copy=self._backup_copy(env, key))
         redis_users = {service.name: naming.redis_user(env, service)
                        for service in env.services.values() if service.depends_on.redis}
         redis = RedisCache(self, "redis", settings=env.redis, users=redis_users,
@@ -128,6 +143,8 @@ class EnvironmentStack(TerraformStack):
                     for backend, days in RETENTION_DAYS.items()}
         telemetry = TelemetryStorage(self, "telemetry", region=env.region, issuer=cluster.issuer,
                                      key_arn=storage_key.arn, backends=backends)
+        grafana = IrsaRole(self, "grafana_role", name=naming.addon_role_name(env, "grafana"), issuer=cluster.issuer,
+                           service_account=naming.ADDON_SERVICE_ACCOUNTS["grafana"], statements=GRAFANA_STATEMENTS)
 
         grants = ServiceGrants(
             secrets_key_arn=secrets_key.arn,
@@ -157,6 +174,8 @@ class EnvironmentStack(TerraformStack):
             "postgres_address": postgres.this.address,
             "postgres_connection_secret_arn": postgres.secret.arn,
             "postgres_master_secret_arn": postgres.this.master_user_secret.get(0).secret_arn,
+            "backup_vault_arn": database_backup.vault.arn,
+            "backup_role_arn": database_backup.role.arn,
             "redis_primary_endpoint": redis.this.primary_endpoint_address,
             "redis_connection_secret_arn": redis.secret.arn,
             "waf_web_acl_arn": web_acl.arn,
@@ -164,11 +183,22 @@ class EnvironmentStack(TerraformStack):
             "target_group_arn": edge.target_group.arn,
             "route53_zone_id": dns.zone_id,
             "ecr_repository_urls": registry.repository_urls,
+            "image_publisher_role_arns": publishers.role_arns,
             "telemetry_buckets": telemetry.bucket_names,
             "service_role_arns": service_roles,
             "addon_role_arns": {**telemetry.role_arns, "cert-manager": dns.arn,
                                 "ebs-csi": cluster.ebs_csi_role_arn,
-                                controller: edge.controller.arn},
+                                controller: edge.controller.arn, "grafana": grafana.arn},
         }
         for output_name, value in outputs.items():
             TerraformOutput(self, output_name, value=value)
+
+    def _backup_copy(self, env: Environment, key: Callable[..., CustomerKey]) -> BackupCopyVault | None:
+        """The copy vault and its key in `backup.copy_to.region`, through that region's provider; None without."""
+        copy_to = env.backup.copy_to
+        if copy_to is None:
+            return None
+        provider = aws_provider(self, env, region=copy_to.region)
+        copy_key = key("backup-copy", f"AWS Backup copies in {copy_to.region}", provider=provider)
+        return BackupCopyVault(provider=provider, name=naming.backup_copy_vault_name(naming.stack_name(env)),
+                               key_arn=copy_key.arn, retention_days=copy_to.retention_days)

@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 
 from catalog import Environment, Service, naming
-from catalog.footprint import EGRESS_PROXY_REPLICAS, EGRESS_PROXY_RESOURCES
-from k8s_charts.manifest import ChartPart, FolderChart, emit, selector_labels, standard_labels
+from catalog.footprint import EGRESS_PROXY_REPLICAS, EGRESS_PROXY_RESOURCES, rolling_update
+from k8s_charts.manifest import ChartPart, FolderChart, emit, restricted_container, selector_labels, standard_labels
 from k8s_charts.network_policy import INTERNET, pod_peer
 from k8s_charts.scheduling import pci_scheduling
 
@@ -134,9 +134,7 @@ class EgressProxy(ChartPart):
             "startupProbe": probe(2, 30),
             "readinessProbe": probe(5, 3),
             "livenessProbe": probe(10, 3),
-            "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
-                                "runAsNonRoot": True, "runAsUser": RUN_AS, "runAsGroup": RUN_AS,
-                                "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}},
+            "securityContext": restricted_container(RUN_AS),
             "volumeMounts": [{"name": "config", "mountPath": "/etc/envoy", "readOnly": True}],
         }
 
@@ -148,7 +146,7 @@ class EgressProxy(ChartPart):
             "spec": {
                 "revisionHistoryLimit": 5,
                 "selector": {"matchLabels": self.selector},
-                "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "25%"}},
+                "strategy": rolling_update(),
                 "template": {
                     "metadata": {"labels": self.labels},
                     "spec": {

@@ -16,7 +16,8 @@ from typing import Any
 from cdk8s import ApiObject, App, Chart, JsonPatch
 from constructs import Construct
 
-__all__ = ["ChartPart", "FolderChart", "Renderer", "emit", "render_with_cdk8s", "selector_labels", "standard_labels"]
+__all__ = ["ChartPart", "FolderChart", "Renderer", "emit", "render_with_cdk8s", "restricted_container",
+           "selector_labels", "standard_labels"]
 
 Manifest = dict[str, Any]
 # Renders a chart's manifests exactly as cdk8s would, or returns None when it cannot.
@@ -44,6 +45,19 @@ def selector_labels(name: str) -> dict[str, str]:
     """The labels that identify a workload's pods: the stable part of standard_labels (no version, no component)."""
     labels = standard_labels(name=name, component="")
     return {key: labels[key] for key in SELECTOR_KEYS}
+
+
+def restricted_container(user: int) -> dict[str, Any]:
+    """A container's securityContext under Pod Security "restricted", run as `user`, root filesystem read-only."""
+    return {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+        "runAsUser": user,
+        "runAsGroup": user,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
 
 
 def emit(scope: FolderChart | ChartPart, construct_id: str, manifest: Manifest) -> None:

@@ -11,6 +11,7 @@ from catalog.naming import BOOTSTRAP_FOLDER
 from k8s_charts.addons import ADDONS, Addon
 from k8s_charts.argocd import ArgoAppsChart, ServicesAppSetChart
 from k8s_charts.cluster_objects import ClusterObjectsChart
+from k8s_charts.dashboards import DashboardsChart
 from k8s_charts.manifest import FolderChart, Renderer
 from k8s_charts.namespaces import NamespacesChart
 from k8s_charts.service import ServiceWorkload
@@ -32,9 +33,10 @@ def build_environment(catalog: Catalog, env: Environment) -> list[FolderChart]:
         chart = FolderChart(App(), f"svc-{service.name}", folder=f"{service.namespace}/{service.name}")
         ServiceWorkload(chart, "workload", env=env, service=service)
         ServiceExtras(chart, "extras", catalog=catalog, env=env, service=service)
-        ServiceSecrets(chart, "secrets", env=env, service=service, version=service.image_tag)
+        ServiceSecrets(chart, "secrets", env=env, service=service)
         charts.append(chart)
     charts.append(ClusterObjectsChart(App(), "cluster-config", catalog=catalog, env=env))
+    charts.append(DashboardsChart(App(), "dashboards", env=env))
     charts.append(ArgoAppsChart(App(), "argocd-apps", catalog=catalog, env=env))
     charts.append(ServicesAppSetChart(App(), "argocd-appset", catalog=catalog, env=env))
     return charts

@@ -12,10 +12,10 @@ import json
 from typing import Any
 
 from catalog import Environment, Service, naming
-from catalog.footprint import ISTIO_PROXY, ROLLOUT_SURGE_PERCENT, proxy_workload
+from catalog.footprint import ISTIO_PROXY, proxy_workload, rolling_update
 from k8s_charts import egress_proxy
 from k8s_charts.addons import tempo
-from k8s_charts.manifest import ChartPart, FolderChart, emit, selector_labels, standard_labels
+from k8s_charts.manifest import ChartPart, FolderChart, emit, restricted_container, selector_labels, standard_labels
 from k8s_charts.network_policy import (
     pod_peer,
     service_egress,
@@ -165,15 +165,7 @@ class ServiceWorkload(ChartPart):
             "startupProbe": probe(service.health.startup, period=5, failures=30),
             "readinessProbe": probe(service.health.readiness, period=10, failures=3),
             "livenessProbe": probe(service.health.liveness, period=10, failures=3),
-            "securityContext": {
-                "allowPrivilegeEscalation": False,
-                "readOnlyRootFilesystem": True,
-                "runAsNonRoot": True,
-                "runAsUser": RUN_AS,
-                "runAsGroup": RUN_AS,
-                "capabilities": {"drop": ["ALL"]},
-                "seccompProfile": {"type": "RuntimeDefault"},
-            },
+            "securityContext": restricted_container(RUN_AS),
             "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
         }
 
@@ -185,8 +177,7 @@ class ServiceWorkload(ChartPart):
             "spec": {
                 "revisionHistoryLimit": 5,
                 "selector": {"matchLabels": self.selector},
-                "strategy": {"type": "RollingUpdate",
-                             "rollingUpdate": {"maxUnavailable": 0, "maxSurge": f"{ROLLOUT_SURGE_PERCENT}%"}},
+                "strategy": rolling_update(),
                 "template": {
                     "metadata": {"labels": self._pod_labels(), "annotations": self._pod_annotations()},
                     "spec": {

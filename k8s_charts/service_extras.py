@@ -1,25 +1,25 @@
 """What a service needs to be watched: scraping, SLO alerts, a dashboard.
 
-Added into the service's own chart, so Argo CD syncs and prunes them with the service. Metric
-contract with the services: `http_requests_total` with a `code` label and the histogram
-`http_request_duration_seconds`, exposed on the `http` port at `metrics_path`.
+Added into the service's own chart, so Argo CD syncs and prunes them with the service. The metric
+contract with the services (catalog.metrics): `http_requests_total` with a `code` label and the histogram
+`http_request_duration_seconds`, exposed on the `http` port at `metrics_path`, and the service's own
+`business_metrics`, each alerted on when absent. The queries are k8s_charts.service_queries'.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from catalog import Catalog, Environment, Service, naming
-from k8s_charts.addons.kube_prometheus_stack import DASHBOARD_LABEL
+from k8s_charts import service_queries as query
+from k8s_charts.dashboards.panels import config_map, dashboard, prometheus, timeseries
 from k8s_charts.manifest import ChartPart, FolderChart, emit, selector_labels, standard_labels
 from k8s_charts.service import PORT_NAME
+from k8s_charts.service_queries import ERROR_BUDGET, SLO_TARGET
 
-__all__ = ["BURN_RATE_ALERTS", "SLO_TARGET", "ServiceExtras"]
+__all__ = ["BURN_RATE_ALERTS", "ServiceExtras"]
 
 COMPONENT = "observability"
-SLO_TARGET = 0.999
-ERROR_BUDGET = 1 - SLO_TARGET
 # (long window, short window, burn rate, for, severity): the SRE workbook's multi-window alerts for
 # a 30-day budget. The two pages fire at 2% and 5% of the budget spent; the tickets at 10%.
 BURN_RATE_ALERTS = (
@@ -30,6 +30,8 @@ BURN_RATE_ALERTS = (
 )
 P99_LATENCY_SECONDS = 1.0
 ERROR_RATIO_WARNING = 0.05
+# Long enough for a rollout to start exposing the metric, short enough to catch a release that dropped it.
+ABSENT_FOR = "15m"
 # Every alert links its section of the runbooks in this repository (docs/runbooks.md).
 RUNBOOKS = "docs/runbooks.md"
 SCRAPE_INTERVAL = "30s"
@@ -43,15 +45,14 @@ class ServiceExtras(ChartPart):
         super().__init__(scope, construct_id)
         self.env, self.service = env, service
         self.labels = standard_labels(name=service.name, component=COMPONENT, version=service.image_tag)
-        self.selector = f'namespace="{service.namespace}", job="{service.name}"'
         project = catalog.project
         self.runbooks = f"{project.gitops_repo_url.removesuffix('.git')}/blob/{project.gitops_revision}/{RUNBOOKS}"
         manifests = [self._service_monitor(), self._prometheus_rule(), self._dashboard()]
         for manifest in manifests:
             emit(self, f"{manifest['kind']}-{manifest['metadata']['name']}", manifest)
 
-    def _metadata(self, name: str, labels: dict[str, str] | None = None) -> dict[str, Any]:
-        return {"name": name, "namespace": self.service.namespace, "labels": labels or self.labels}
+    def _metadata(self, name: str) -> dict[str, Any]:
+        return {"name": name, "namespace": self.service.namespace, "labels": self.labels}
 
     def _service_monitor(self) -> dict[str, Any]:
         service = self.service
@@ -67,20 +68,15 @@ class ServiceExtras(ChartPart):
             },
         }
 
-    def _error_ratio(self, window: str) -> str:
-        total = f"sum by (namespace, job) (rate(http_requests_total{{{self.selector}}}[{window}]))"
-        errors = f'sum by (namespace, job) (rate(http_requests_total{{{self.selector}, code=~"5.."}}[{window}]))'
-        return f"{errors}\n/\n{total}"
-
     def _prometheus_rule(self) -> dict[str, Any]:
         """Error ratios recorded per window, multi-window burn-rate pages and tickets, p99 and error-rate alerts."""
         service = self.service
         windows = sorted({w for alert in BURN_RATE_ALERTS for w in alert[:2]}, key=_seconds)
-        recorded = [{"record": f"slo:http_error_ratio:rate{w}", "expr": self._error_ratio(w)} for w in windows]
+        recorded = [{"record": query.error_ratio_record(w), "expr": query.error_ratio(service, w)} for w in windows]
         burn_alerts = [{
             "alert": f"{_camel(service.name)}ErrorBudgetBurn",
-            "expr": (f"slo:http_error_ratio:rate{long}{{{self.selector}}} > ({rate} * {ERROR_BUDGET:.3f})\n"
-                     f"and\nslo:http_error_ratio:rate{short}{{{self.selector}}} > ({rate} * {ERROR_BUDGET:.3f})"),
+            "expr": (f"{query.recorded_error_ratio(service, long)} > ({rate} * {ERROR_BUDGET:.3f})\n"
+                     f"and\n{query.recorded_error_ratio(service, short)} > ({rate} * {ERROR_BUDGET:.3f})"),
             "for": wait,
             "labels": {"severity": severity, "service": service.name, "slo": "availability",
                        "window": f"{long}/{short}"},
@@ -90,15 +86,14 @@ class ServiceExtras(ChartPart):
                 "runbook_url": f"{self.runbooks}#error-budget-burn",
             },
         } for long, short, rate, wait, severity in BURN_RATE_ALERTS]
-        latency = (f"histogram_quantile(0.99, sum by (le) "
-                   f"(rate(http_request_duration_seconds_bucket{{{self.selector}}}[5m]))) > {P99_LATENCY_SECONDS}")
+        latency = f"{query.p99_latency(service)} > {P99_LATENCY_SECONDS}"
         symptoms = [
             {"alert": f"{_camel(service.name)}HighLatencyP99", "expr": latency, "for": "10m",
              "labels": {"severity": "warning", "service": service.name},
              "annotations": {"summary": f"{service.name} p99 latency above {P99_LATENCY_SECONDS}s for 10 minutes",
                              "runbook_url": f"{self.runbooks}#high-latency-p99"}},
             {"alert": f"{_camel(service.name)}HighErrorRate",
-             "expr": f"slo:http_error_ratio:rate5m{{{self.selector}}} > {ERROR_RATIO_WARNING}", "for": "5m",
+             "expr": f"{query.recorded_error_ratio(service, '5m')} > {ERROR_RATIO_WARNING}", "for": "5m",
              "labels": {"severity": "warning", "service": service.name},
              "annotations": {"summary": f"{service.name} answers more than {ERROR_RATIO_WARNING:.0%} "
                                         f"of requests with 5xx",
@@ -111,41 +106,40 @@ class ServiceExtras(ChartPart):
             "spec": {"groups": [
                 {"name": f"{service.name}.slo.records", "rules": recorded},
                 {"name": f"{service.name}.slo.alerts", "rules": [*burn_alerts, *symptoms]},
+                *([{"name": f"{service.name}.business.alerts", "rules": self._absent_alerts()}]
+                  if service.business_metrics else []),
             ]},
         }
+
+    def _absent_alerts(self) -> list[dict[str, Any]]:
+        """One per contracted business metric: a release that stopped exposing it breaks the business dashboard."""
+        service = self.service
+        return [{
+            "alert": f"{_camel(service.name)}BusinessMetricAbsent",
+            "expr": query.business_absent(service, metric),
+            "for": ABSENT_FOR,
+            "labels": {"severity": "warning", "service": service.name, "metric": metric.name},
+            "annotations": {"summary": f"{service.name} exposes no {metric.name} ({metric.description})",
+                            "description": f"platform.yaml contracts {metric.name} ({metric.type}) from "
+                                           f"{service.name}; Prometheus has had no such series for {ABSENT_FOR}.",
+                            "runbook_url": f"{self.runbooks}#business-metric-absent"},
+        } for metric in service.business_metrics]
 
     def _dashboard(self) -> dict[str, Any]:
         """Picked up by Grafana's sidecar in any namespace (see kube_prometheus_stack.DASHBOARD_LABEL)."""
         service = self.service
-        label, value = DASHBOARD_LABEL
-        queries = {
-            "Requests per second": f"sum(rate(http_requests_total{{{self.selector}}}[5m]))",
-            "5xx ratio (SLO 99.9%)": f"slo:http_error_ratio:rate5m{{{self.selector}}}",
-            "p99 latency (s)": (f"histogram_quantile(0.99, sum by (le) "
-                                f"(rate(http_request_duration_seconds_bucket{{{self.selector}}}[5m])))"),
-            "Error budget burn rate (1h)": f"slo:http_error_ratio:rate1h{{{self.selector}}} / {ERROR_BUDGET:.3f}",
-        }
-        dashboard = {
-            "uid": naming.dashboard_uid(self.env, service),
-            "title": f"{service.name} ({self.env.name})",
-            "tags": ["payledger", service.namespace],
-            "timezone": "utc",
-            "schemaVersion": 39,
-            "time": {"from": "now-6h", "to": "now"},
-            "panels": [{
-                "id": index + 1,
-                "type": "timeseries",
-                "title": title,
-                "gridPos": {"x": (index % 2) * 12, "y": (index // 2) * 8, "w": 12, "h": 8},
-                "targets": [{"refId": "A", "expr": expr}],
-            } for index, (title, expr) in enumerate(queries.items())],
-        }
-        return {
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "metadata": self._metadata(naming.dashboard_name(service), self.labels | {label: value}),
-            "data": {f"{service.name}.json": json.dumps(dashboard, indent=2, sort_keys=True)},
-        }
+        panels = [
+            timeseries("Requests per second", prometheus(query.request_rate(service)), unit="reqps"),
+            timeseries(f"5xx ratio (SLO {SLO_TARGET:.1%})", prometheus(query.recorded_error_ratio(service, "5m")),
+                       unit="percentunit"),
+            timeseries("p99 latency (s)", prometheus(query.p99_latency(service)), unit="s"),
+            timeseries("Error budget burn rate (1h)",
+                       prometheus(f"{query.recorded_error_ratio(service, '1h')} / {ERROR_BUDGET:.3f}")),
+        ]
+        board = dashboard(uid=naming.dashboard_uid(self.env, service), title=f"{service.name} ({self.env.name})",
+                          tags=["payledger", service.namespace], panels=panels)
+        return config_map(name=naming.dashboard_name(service), namespace=service.namespace, labels=self.labels,
+                          file=f"{service.name}.json", board=board)
 
 
 def _camel(name: str) -> str:

@@ -16,7 +16,7 @@ from k8s_charts.manifest import ChartPart, FolderChart, emit, standard_labels
 from k8s_charts.secret_stores import VaultReader, external_secret, secrets_manager_store, vault_store
 from k8s_charts.service import env_var
 
-__all__ = ["CONNECTION_KEYS", "ServiceSecrets", "vault_reader"]
+__all__ = ["CONNECTION_KEYS", "ServiceSecrets", "connections", "vault_reader"]
 
 COMPONENT = "secrets"
 # Secrets Manager JSON keys the Terraform side writes, mapped to the variables the service reads.
@@ -33,26 +33,29 @@ def vault_reader(service: Service) -> VaultReader | None:
     return VaultReader(service.name, naming.service_account(service), service.vault_secrets)
 
 
+def connections(service: Service) -> tuple[str, ...]:
+    """The components (CONNECTION_KEYS) whose connection details the service reads from Secrets Manager."""
+    return tuple(component for component in CONNECTION_KEYS if getattr(service.depends_on, component))
+
+
 class ServiceSecrets(ChartPart):
     """SecretStores (Vault, Secrets Manager: those the service reads) and one ExternalSecret per Secret."""
 
-    def __init__(self, scope: ChartPart | FolderChart, construct_id: str, *, env: Environment, service: Service,
-                 version: str) -> None:
-        """`version`: the image tag, carried as the `app.kubernetes.io/version` label like the workload's."""
+    def __init__(self, scope: ChartPart | FolderChart, construct_id: str, *, env: Environment,
+                 service: Service) -> None:
         super().__init__(scope, construct_id)
         self.env, self.service = env, service
-        self.labels = standard_labels(name=service.name, component=COMPONENT, version=version)
+        self.labels = standard_labels(name=service.name, component=COMPONENT, version=service.image_tag)
         account = naming.service_account(service)
         manifests = []
         if service.vault_secrets:
             store = naming.secret_store_name(service.name, "vault")
             manifests += [vault_store(env, owner=service.name, account=account, metadata=self._metadata(store)),
                           self._vault_secret(store)]
-        connections = [component for component in CONNECTION_KEYS if getattr(service.depends_on, component)]
-        if connections:
+        if components := connections(service):
             store = naming.secret_store_name(service.name, "secrets-manager")
             manifests.append(secrets_manager_store(env, account=account, metadata=self._metadata(store)))
-            manifests += [self._connection_secret(store, component) for component in connections]
+            manifests += [self._connection_secret(store, component) for component in components]
         for manifest in manifests:
             emit(self, f"{manifest['kind']}-{manifest['metadata']['name']}", manifest)
 

@@ -100,11 +100,11 @@ def append_to_section(text: str, section: str, block: list[str]) -> str:
     return "".join([*lines[:end], *block, *lines[end:]])
 
 
-def copied_environment(text: str, changes: dict[str, str]) -> list[str]:
-    """The template environment's lines under the new name with `changes` applied, as a person copies a block."""
+def copied_environment(text: str, name: str, changes: dict[str, str]) -> list[str]:
+    """The template environment's lines under `name` with `changes` applied, as a person copies a block."""
     lines = text.splitlines(keepends=True)
     start = lines.index(f"  {TEMPLATE_ENV}:\n", lines.index("environments:\n"))
-    block = [f"  {NEW_ENV}:\n", *lines[start + 1:section_end(lines, start, 2)]]
+    block = [f"  {name}:\n", *lines[start + 1:section_end(lines, start, 2)]]
     for key, value in changes.items():
         (at,) = [i for i, line in enumerate(block) if line.startswith(f"    {key}:")]
         comment = re.search(r"\s+#.*$", block[at])
@@ -112,35 +112,35 @@ def copied_environment(text: str, changes: dict[str, str]) -> list[str]:
     return block
 
 
-def grow(catalog: Path) -> None:
+def grow(catalog: Path, env_name: str = NEW_ENV, service_name: str = NEW_SERVICE) -> None:
     """The two entries a person would add; values chosen so that nothing collides with the existing ones."""
     text = catalog.read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     environments, services = data["environments"], data["services"]
-    if NEW_ENV in environments or NEW_SERVICE in services or TEMPLATE_ENV not in environments:
-        raise Failed(f"needs a catalog with {TEMPLATE_ENV} and without {NEW_ENV} and {NEW_SERVICE}")
+    if env_name in environments or service_name in services or TEMPLATE_ENV not in environments:
+        raise Failed(f"needs a catalog with {TEMPLATE_ENV} and without {env_name} and {service_name}")
     project = data["project"]["name"]
     used = [ipaddress.IPv4Network(env["vpc_cidr"]) for env in environments.values()]
     vpc = next(net for net in ipaddress.IPv4Network("10.0.0.0/8").subnets(new_prefix=16)
                if not any(net.overlaps(other) for other in used))
-    qa = copied_environment(text, {
+    environment = copied_environment(text, env_name, {
         "account_id": f"{max(int(env['account_id']) for env in environments.values()) + 1:012d}",
         "vpc_cidr": str(vpc),
-        "cluster_name": f"{project}-{NEW_ENV}",
-        "domain": f"{NEW_ENV}.{environments[TEMPLATE_ENV]['domain'].split('.', 1)[1]}",
-        "route53_zone_id": f"Z0{NEW_ENV.upper()}{project.upper()}00000001",
+        "cluster_name": f"{project}-{env_name}",
+        "domain": f"{env_name}.{environments[TEMPLATE_ENV]['domain'].split('.', 1)[1]}",
+        "route53_zone_id": f"Z0{env_name.upper()}{project.upper()}00000001",
     })
     service = {
         "namespace": "services",
         "port": max(s["port"] for s in services.values()) + 1,
-        "image": f"{project}/{NEW_SERVICE}",
+        "image": f"{project}/{service_name}",
         "autoscaling": {"min": 2, "max": 6},
         "disruption_budget": {"min_available": 1},
         "depends_on": {"services": ["audit-log-service"], "postgres": True},
     }
-    entry = yaml.safe_dump({NEW_SERVICE: service}, sort_keys=False, default_flow_style=None, width=100)
+    entry = yaml.safe_dump({service_name: service}, sort_keys=False, default_flow_style=None, width=100)
     text = append_to_section(text, "services", [f"  {line}\n" for line in entry.splitlines()])
-    catalog.write_text(append_to_section(text, "environments", qa), encoding="utf-8")
+    catalog.write_text(append_to_section(text, "environments", environment), encoding="utf-8")
 
 
 def results(report: Path) -> dict[str, str]:

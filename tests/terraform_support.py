@@ -27,18 +27,23 @@ MISSING = (
 
 # Offline plan only: static fake credentials, and no call that would need real ones. The account
 # guard is lifted because without an account lookup the provider cannot tell the account id.
-PLAN_OVERRIDE = {
-    "provider": {"aws": [{
-        "access_key": "AKIAIOSFODNN7EXAMPLE",
-        "secret_key": "offline-plan-not-a-real-key",
-        "skip_credentials_validation": True,
-        "skip_requesting_account_id": True,
-        "skip_metadata_api_check": "true",
-        "skip_region_validation": True,
-        "allowed_account_ids": None,
-    }]},
-    "terraform": {"backend": {"local": {}}},
+OFFLINE_PROVIDER = {
+    "access_key": "AKIAIOSFODNN7EXAMPLE",
+    "secret_key": "offline-plan-not-a-real-key",
+    "skip_credentials_validation": True,
+    "skip_requesting_account_id": True,
+    "skip_metadata_api_check": "true",
+    "skip_region_validation": True,
+    "allowed_account_ids": None,
 }
+
+
+def plan_override(stack: dict) -> dict:
+    """The offline settings for every aws provider of the stack (an override block merges with the block of
+    the same alias), and local state."""
+    providers = [{**OFFLINE_PROVIDER, **({"alias": p["alias"]} if "alias" in p else {})}
+                 for p in stack["provider"]["aws"]]
+    return {"provider": {"aws": providers}, "terraform": {"backend": {"local": {}}}}
 
 
 def terraform(workdir: Path, cli_config: Path, *args: str) -> str:
@@ -55,7 +60,8 @@ def init_validate_plan(source: Path, workdir: Path, cli_config: Path) -> str:
     shutil.copytree(source, workdir)
     terraform(workdir, cli_config, "init", "-backend=false", "-input=false")
     terraform(workdir, cli_config, "validate")  # the output exactly as synthesized
-    (workdir / "offline_override.tf.json").write_text(json.dumps(PLAN_OVERRIDE))
+    stack = json.loads((workdir / "cdk.tf.json").read_text(encoding="utf-8"))
+    (workdir / "offline_override.tf.json").write_text(json.dumps(plan_override(stack)))
     terraform(workdir, cli_config, "init", "-input=false")
     return terraform(workdir, cli_config, "plan", "-input=false", "-lock=false", "-refresh=false")
 

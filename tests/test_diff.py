@@ -15,16 +15,26 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from catalog_params import ENVIRONMENTS
-from grow_catalog import NEW_ENV, NEW_SERVICE, grow
+from catalog_params import CATALOG, ENVIRONMENTS
+from grow_catalog import grow
 
 import main
 import preview
 from catalog import Catalog, load_catalog, naming
+from cli.write import kubernetes_files
 from preview.report import COMMENT_MARKER
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST_ENV = ENVIRONMENTS[0]
+
+
+def unused(name: str, taken) -> str:
+    """`name`, or `name2`, `name3`...: the first the catalog does not have (it may be a grown one already)."""
+    return next(candidate for candidate in (name, *(f"{name}{n}" for n in range(2, 100))) if candidate not in taken)
+
+
+NEW_ENV = unused("preview", CATALOG.environments)
+NEW_SERVICE = unused("ledger-export-service", CATALOG.environments[FIRST_ENV].services)
 NOT_SOURCES = shutil.ignore_patterns(".git", ".venv*", "cdktf.out", "__pycache__", ".*_cache", ".payledger-synth",
                                      "*.egg-info")
 GITHUB_COMMENT_LIMIT = 65_536
@@ -53,11 +63,11 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     git(repo, "commit", "-q", "-m", "base")
     git(repo, "tag", "base")
     catalog_file = repo / "platform.yaml"
-    grow(catalog_file)
+    grow(catalog_file, NEW_ENV, NEW_SERVICE)
     text, _, _ = resized(catalog_file.read_text(), load_catalog(catalog_file), FIRST_ENV)
     catalog_file.write_text(text)
     shutil.rmtree(repo / "gitops_out")
-    for path, content in main.kubernetes_files(load_catalog(catalog_file), list(load_catalog(catalog_file)
+    for path, content in kubernetes_files(load_catalog(catalog_file), list(load_catalog(catalog_file)
                                                                                  .environments)).items():
         (repo / "gitops_out" / path).parent.mkdir(parents=True, exist_ok=True)
         (repo / "gitops_out" / path).write_bytes(content)
@@ -77,7 +87,7 @@ def catalog_at(repo: Path, tag: str, tmp: Path) -> Catalog:
 
 def compare(repo: Path, catalog: Catalog, env_names: list[str] | None, base: str) -> list[preview.changes.Change]:
     return preview.compare(catalog, env_names, checkout=repo, base=base, gitops_folder="gitops_out",
-                           kubernetes_files=main.kubernetes_files, local_backend=False)
+                           kubernetes_files=kubernetes_files, local_backend=False)
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +146,7 @@ def test_a_new_environment_is_all_added_in_both_its_stacks(forward, grown: Catal
     assert {change.action for change in mine} == {"added"}
     assert {change.scope for change in mine if change.side == "terraform"} == {
         naming.stack_name(env), naming.state_stack_name(env)}
-    objects = main.kubernetes_files(grown, [NEW_ENV])
+    objects = kubernetes_files(grown, [NEW_ENV])
     assert len([change for change in mine if change.side == "kubernetes"]) == len(objects)
 
 

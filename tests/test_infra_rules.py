@@ -107,6 +107,7 @@ NAME_ATTRIBUTES = {
     "aws_elasticache_user_group": ("user_group_id",), "aws_elasticache_subnet_group": ("name",),
     "aws_wafv2_web_acl": ("name",), "aws_secretsmanager_secret": ("name",), "aws_ecr_repository": ("name",),
     "aws_dynamodb_table": ("name",), "aws_lb": ("name",), "aws_lb_target_group": ("name",),
+    "aws_backup_vault": ("name",), "aws_backup_plan": ("name",), "aws_backup_selection": ("name",),
 }
 
 

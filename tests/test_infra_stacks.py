@@ -392,6 +392,9 @@ def test_addon_policies(stack, env, env_name: str) -> None:
     cert = role_policy(data, naming.addon_role_name(environment, "cert-manager"))
     assert f"arn:aws:route53:::hostedzone/{environment.route53_zone_id}" in json.dumps(cert)
     assert "route53:ListHostedZones" not in actions(cert)
+    # Grafana's CloudWatch data source: reading metrics, nothing else.
+    grafana = role_policy(data, naming.addon_role_name(environment, "grafana"))
+    assert actions(grafana) == {"cloudwatch:GetMetricData", "cloudwatch:ListMetrics"}
 
 
 # --- secrets, WAF, monitoring -------------------------------------------------------------------

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import cli.read
 import main
 from catalog import load_catalog
 from catalog.eks_support import EKS_VERSIONS, WARN_DAYS
@@ -85,7 +86,7 @@ def test_validate_fails_on_a_retired_version_and_warns_on_an_aging_one(
         def today(cls):
             return EKS_VERSIONS[oldest].end_of_extended + timedelta(days=1)
 
-    monkeypatch.setattr(main.datetime, "date", Today)
+    monkeypatch.setattr(cli.read.datetime, "date", Today)
     monkeypatch.setattr(main, "STATE_DIR", tmp_path / "state")
     capsys.readouterr()
     assert main.main(["validate", "--catalog", str(path), "--out", str(tmp_path / "out")]) == 1

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from crash_support import trees
 
+import cli.write
 import main
 from output import transaction, tree
 from output.tree import read_tree
@@ -220,7 +221,7 @@ def test_a_terraform_failure_leaves_the_kubernetes_tree_alone(
     def failing(*args, **kwargs):
         raise RuntimeError("injected: the Terraform side failed after Kubernetes was staged")
 
-    monkeypatch.setattr(main, "terraform_stacks", failing)
+    monkeypatch.setattr(cli.write, "terraform_stacks", failing)
     with pytest.raises(RuntimeError, match="injected"):
         in_process(tmp_path, monkeypatch, "synth", "--catalog", str(CATALOG), "--out", str(out), "--tf-out", str(tf))
     after = snapshot(tmp_path)

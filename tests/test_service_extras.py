@@ -34,7 +34,7 @@ def rendered(catalog: Catalog) -> dict[tuple[str, str], Rendered]:
             chart = FolderChart(cdk8s.Testing.app(), "chart", folder=f"{service.namespace}/{service.name}")
             ServiceWorkload(chart, "workload", env=env, service=service)
             ServiceExtras(chart, "extras", catalog=catalog, env=env, service=service)
-            ServiceSecrets(chart, "secrets", env=env, service=service, version=catalog.project.image_tag)
+            ServiceSecrets(chart, "secrets", env=env, service=service)
             out[(env.name, service.name)] = {(o["kind"], o["metadata"]["name"]): o for o in cdk8s.Testing.synth(chart)}
     return out
 

@@ -11,11 +11,14 @@ every derivation for every environment and service, so a catalog that would make
 refused when it loads, at the catalog path the name comes from.
 """
 
-from catalog.naming import aws, edge, kubernetes, platform, rules
+from catalog.naming import aws, backup, delivery, edge, kubernetes, platform, rules
 from catalog.naming.aws import *  # noqa: F403
+from catalog.naming.backup import *  # noqa: F403
+from catalog.naming.delivery import *  # noqa: F403
 from catalog.naming.edge import *  # noqa: F403
 from catalog.naming.kubernetes import *  # noqa: F403
 from catalog.naming.platform import *  # noqa: F403
 from catalog.naming.rules import *  # noqa: F403
 
-__all__ = [*rules.__all__, *platform.__all__, *aws.__all__, *edge.__all__, *kubernetes.__all__]
+__all__ = [*rules.__all__, *platform.__all__, *aws.__all__, *backup.__all__, *delivery.__all__, *edge.__all__,
+           *kubernetes.__all__]

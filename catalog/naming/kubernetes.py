@@ -13,6 +13,7 @@ __all__ = [
     "DNS_EGRESS_POLICY",
     "ISTIOD_EGRESS_POLICY",
     "NAMESPACE_OBJECTS",
+    "OVERVIEW_DASHBOARDS",
     "KubernetesObject",
     "config_map_name",
     "dashboard_name",
@@ -20,6 +21,8 @@ __all__ = [
     "egress_proxy_name",
     "kubernetes_secret_name",
     "network_policy_name",
+    "overview_dashboard_name",
+    "overview_dashboard_uid",
     "secret_store_name",
     "service_objects",
     "slo_rule_name",
@@ -89,6 +92,23 @@ def network_policy_name(service: Service, direction: Literal["ingress", "egress"
 def dashboard_uid(env: Environment, service: Service) -> str:
     """Grafana's id of a service's dashboard: one Grafana per cluster, so the environment is in it."""
     return f"{env.name}-{service.name}"
+
+
+# The dashboards over every service and the cluster (k8s_charts.dashboards), one of each per environment.
+OVERVIEW_DASHBOARDS = ("platform", "infrastructure", "security", "business")
+
+
+@derives(KUBERNETES_NAME)
+def overview_dashboard_name(kind: str) -> str:
+    """The ConfigMap of an overview dashboard, beside Grafana."""
+    return f"{kind}-overview-dashboard"
+
+
+@derives(GRAFANA_UID)
+def overview_dashboard_uid(env: Environment, kind: str) -> str:
+    """'_' never appears in a service dashboard's uid (DNS labels joined by '-'), so the two never meet; the
+    uid also names the dashboard's file in Grafana's one dashboard folder."""
+    return f"{env.name}_{kind}"
 
 
 def service_objects(service: Service) -> tuple[KubernetesObject, ...]:

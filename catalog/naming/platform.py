@@ -7,7 +7,7 @@ import functools
 import ipaddress
 from typing import NamedTuple
 
-from catalog.models import Environment
+from catalog.models import Environment, Project
 from catalog.naming.edge import EDGE_NAMESPACE
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "ServiceAccountRef",
     "SubnetPlan",
     "Taint",
+    "metric_prefix",
     "subnet_plan",
 ]
 
@@ -91,6 +92,8 @@ ADDON_SERVICE_ACCOUNTS: dict[str, ServiceAccountRef] = {
     "aws-load-balancer-controller": ServiceAccountRef(ADDON_NAMESPACES["aws-load-balancer-controller"],
                                                       "aws-load-balancer-controller"),
     "ebs-csi": ServiceAccountRef("kube-system", "ebs-csi-controller-sa"),
+    # Reads CloudWatch metrics (the WAF's) for its CloudWatch data source.
+    "grafana": ServiceAccountRef(ADDON_NAMESPACES["kube-prometheus-stack"], "grafana"),
 }
 
 
@@ -140,3 +143,9 @@ def _subnet_plan(vpc_cidr: str, zones: int) -> SubnetPlan:
         private=tuple(str(net) for net in private[:zones]),
         data=tuple(str(net) for net in data[:zones]),
     )
+
+
+def metric_prefix(project: Project) -> str:
+    """What every business metric's name starts with (catalog.metrics): the project's name in Prometheus
+    spelling, which no exporter and no platform series uses."""
+    return f"{project.name.replace('-', '_')}_"

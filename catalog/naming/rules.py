@@ -15,6 +15,9 @@ from typing import Literal
 from catalog.fields import shown
 
 __all__ = [
+    "BACKUP_PLAN",
+    "BACKUP_SELECTION",
+    "BACKUP_VAULT",
     "DYNAMODB_TABLE",
     "ECR_REPOSITORY",
     "EKS_CLUSTER",
@@ -177,6 +180,11 @@ PUBLIC_HOST = NameRule("public host name", 253, rf"{_DNS_LABEL}(\.{_DNS_LABEL})+
                        "lowercase DNS labels joined by '.'", unique_in=None)
 ELASTICACHE_SUBNET_GROUP = NameRule("ElastiCache subnet group name", 255, r"[a-z0-9-]+",
                                     "lowercase letters, digits and '-'")
+# AWS Backup: a vault's name is unique in its account and region; plans, rules and selections are
+# display names of 1 to 50 letters, digits and '-_.'.
+BACKUP_VAULT = NameRule("AWS Backup vault name", 50, r"[A-Za-z0-9_-]+", "letters, digits, '_' and '-'", min_length=2)
+BACKUP_PLAN = NameRule("AWS Backup plan name", 50, r"[A-Za-z0-9_.-]+", "letters, digits and '_.-'")
+BACKUP_SELECTION = NameRule("AWS Backup selection name", 50, r"[A-Za-z0-9_.-]+", "letters, digits and '_.-'")
 # The master user RDS creates; a service must not log in as it.
 POSTGRES_ADMIN_USER = "payledger_admin"
 # PostgreSQL reserves pg_ and RDS its own rds_ roles and rdsadmin.

@@ -8,11 +8,11 @@ from catalog import naming
 from catalog.models import Catalog, Environment
 from catalog.rules.finding import FieldPath, Finding
 
-__all__ = ["aws_names", "derived_aws_names", "kubernetes_names"]
+__all__ = ["aws_names", "derived_aws_names", "kubernetes_names", "overview_dashboards"]
 
 # What infra_stacks makes besides the names per service and add-on. tests/test_infra_rules.py
 # proves that every name in the synthesized stacks is derived here.
-KMS_KEYS = ("logs", "eks", "ebs", "data", "secrets", "s3", "ecr", "tfstate")
+KMS_KEYS = ("logs", "eks", "ebs", "data", "secrets", "s3", "ecr", "tfstate", "backup", "backup-copy")
 BUCKETS = ("loki", "tempo", "tfstate", "alb-logs")
 CONNECTION_SECRETS = ("postgres", "redis")
 SECURITY_GROUPS = ("vpc-endpoints", "postgres", "redis", "edge-alb")
@@ -39,8 +39,12 @@ def derived_aws_names(env: Environment) -> Iterator[Derived]:
                    naming.postgres_monitoring_role_name, naming.redis_group_id, naming.redis_user_group_id,
                    naming.redis_subnet_group_name, naming.redis_default_user, naming.redis_log_group,
                    naming.waf_acl_name, naming.waf_log_group, naming.vpc_name, naming.load_balancer_name,
-                   naming.target_group_name):
+                   naming.target_group_name, naming.backup_vault_name, naming.backup_plan_name,
+                   naming.backup_selection_name, naming.backup_role_name, naming.restored_postgres_identifier,
+                   naming.replaced_postgres_identifier):
         yield at, derive, (stack,)
+    if env.backup.copy_to:
+        yield ("environments", env.name, "backup", "copy_to"), naming.backup_copy_vault_name, (stack,)
     yield ("environments", env.name, "domain"), naming.public_host, (env,)
     yield cluster, naming.eks_cluster_name, (env,)
     for derive in (naming.cluster_role_name, naming.node_role_name, naming.cluster_log_group):
@@ -50,6 +54,7 @@ def derived_aws_names(env: Environment) -> Iterator[Derived]:
     for service in env.services.values():
         at = ("services", service.name)
         yield at, naming.service_role_name, (env, service)
+        yield at, naming.image_publisher_role_name, (env, service)
         yield at, naming.ecr_repository_name, (service,)
         yield at, naming.image_name, (env, service)
         if service.depends_on.postgres:
@@ -103,3 +108,12 @@ def kubernetes_names(env: Environment) -> Iterator[Finding]:
             owner = owners.setdefault((namespace, kind, name), f"service {service.name!r}'s")
             if owner != f"service {service.name!r}'s":
                 yield Finding(at, f"{kind} {name!r} in namespace {namespace!r} would replace {owner}", env.name)
+
+
+def overview_dashboards(env: Environment) -> Iterator[Finding]:
+    """The overview dashboards' uids carry the environment's name, which can make them too long for Grafana."""
+    for kind in naming.OVERVIEW_DASHBOARDS:
+        try:
+            naming.overview_dashboard_uid(env, kind)
+        except naming.InvalidName as error:
+            yield Finding(("environments", env.name), str(error))

@@ -65,7 +65,9 @@ def values(env: Environment) -> dict[str, Any]:
         "securityContext": {"fsGroup": 1001},
         "webhook": _component(env, "webhook"),
         "cainjector": _component(env, "cainjector"),
-        "prometheus": {"enabled": True, "servicemonitor": {"enabled": True}},
+        # Certificate metrics carry the Certificate's own `namespace`; honoured, it is not renamed to
+        # exported_namespace (the security dashboard reads it).
+        "prometheus": {"enabled": True, "servicemonitor": {"enabled": True, "honorLabels": True}},
     }
 
 

@@ -57,7 +57,10 @@ def values(env: Environment) -> dict[str, Any]:
         "serviceAccount": {"create": True, "name": NAME},
         "webhook": _component(env, "webhook"),
         "certController": _component(env, "certController"),
-        "serviceMonitor": {"enabled": True},
+        # Rendered whatever API versions Argo CD reports (its default skips the ServiceMonitor when the CRD
+        # seems missing): kube-prometheus-stack, which owns the CRD, syncs first. The ExternalSecret
+        # metrics carry the ExternalSecret's own `namespace`, honoured rather than renamed exported_namespace.
+        "serviceMonitor": {"enabled": True, "renderMode": "alwaysRender", "honorLabels": True},
     }
 
 

@@ -18,6 +18,13 @@ PrometheusRule webhook fails open), kube-state-metrics (two would export every s
 Grafana (its users and sessions live in a per-pod SQLite file; dashboards and data sources are
 provisioned, so a restart loses nothing, and HA would need a shared database).
 
+Dashboards (k8s_charts.dashboards) address data sources by uid: the chart's Prometheus
+(PROMETHEUS_UID) and a CloudWatch data source (CLOUDWATCH_UID) for the WAF's metrics, which AWS
+publishes only to CloudWatch. Grafana reads CloudWatch as its own IRSA role (Terraform grants it
+cloudwatch:GetMetricData and ListMetrics), so no exporter pod and no keys. kube-state-metrics exports
+each node's pool label (NODE_POOL_METRIC_LABEL on kube_node_labels), which it exports for no label
+unless allowed.
+
 Every container gets its requests here from catalog.platform_pods, where the capacity check counts them,
 including those the chart leaves without any: the operator, its config reloader in each Prometheus and
 Alertmanager pod, kube-state-metrics, node-exporter (a DaemonSet on every node) and Grafana's sidecars.
@@ -25,15 +32,23 @@ Alertmanager pod, kube-state-metrics, node-exporter (a DaemonSet on every node) 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from catalog import Environment, naming
 from catalog.platform_pods import ADDON_COMPONENTS, CONFIG_RELOADER, K8S_SIDECAR, NODE_EXPORTER
-from k8s_charts.addons.base import MAX_UNAVAILABLE, Addon, AddonNetwork, highly_available, zone_spread
+from k8s_charts.addons.base import (
+    MAX_UNAVAILABLE,
+    Addon,
+    AddonNetwork,
+    highly_available,
+    irsa_service_account,
+    zone_spread,
+)
 
-__all__ = ["ADDON", "DASHBOARD_LABEL", "GRAFANA_ACCOUNT", "GRAFANA_ADMIN_KEYS", "GRAFANA_ADMIN_SECRET",
-           "GRAFANA_VAULT",
-           "OPERATOR_VERSION", "values"]
+__all__ = ["ADDON", "CLOUDWATCH_UID", "DASHBOARD_LABEL", "GRAFANA_ACCOUNT", "GRAFANA_ADMIN_KEYS",
+           "GRAFANA_ADMIN_SECRET", "GRAFANA_VAULT", "NAMESPACE", "NODE_POOL_METRIC_LABEL", "OPERATOR_VERSION",
+           "PROMETHEUS_UID", "RETENTION", "VERSION", "values"]
 
 NAME = "kube-prometheus-stack"
 REPO_URL = "https://prometheus-community.github.io/helm-charts"
@@ -46,11 +61,16 @@ NAMESPACE = naming.ADDON_NAMESPACES[NAME]
 # copies it into GRAFANA_ADMIN_SECRET through a SecretStore authenticated as Grafana's own account
 # (k8s_charts.cluster_objects). The chart's `userKey`/`passwordKey` name the two properties.
 GRAFANA_VAULT = "grafana"
-GRAFANA_ACCOUNT = naming.ServiceAccountRef(NAMESPACE, "grafana")
+GRAFANA_ACCOUNT = naming.ADDON_SERVICE_ACCOUNTS["grafana"]
 GRAFANA_ADMIN_SECRET = "grafana-admin"
 GRAFANA_ADMIN_KEYS = {"userKey": "admin-user", "passwordKey": "admin-password"}
 DEPENDS_ON: tuple[str, ...] = ()
 DASHBOARD_LABEL = ("grafana_dashboard", "1")
+PROMETHEUS_UID = "prometheus"
+CLOUDWATCH_UID = "cloudwatch"
+# kube-state-metrics turns a Kubernetes label into a Prometheus one: `label_`, then every character outside
+# [a-zA-Z0-9_] replaced by '_' (v2.20.0 internal/store/utils.go SanitizeLabelName).
+NODE_POOL_METRIC_LABEL = "label_" + re.sub(r"[^a-zA-Z0-9_]", "_", naming.NODE_POOL_LABEL)
 RETENTION = "15d"
 # The Prometheus and Alertmanager objects the chart names after the release; the operator labels their
 # pods with these names (the chart's own disruption budgets select the same labels).
@@ -97,10 +117,13 @@ def values(env: Environment) -> dict[str, Any]:
                 "resources": COMPONENTS["alertmanager"].resources,
             },
         },
+        "kube-state-metrics": {"metricLabelsAllowlist": [f"nodes=[{naming.NODE_POOL_LABEL}]"],
+                               "resources": COMPONENTS["kubeStateMetrics"].resources},
         "grafana": {
             "resources": COMPONENTS["grafana"].resources,
-            # Its own account (Vault reads it) and its admin login from Vault, not the chart's default password.
-            "serviceAccount": {"create": True, "name": GRAFANA_ACCOUNT.name},
+            # Its own account (Vault reads it; its IRSA role reads CloudWatch) and its admin login from
+            # Vault, not the chart's default password.
+            "serviceAccount": irsa_service_account(env, "grafana"),
             "admin": {"existingSecret": GRAFANA_ADMIN_SECRET, **GRAFANA_ADMIN_KEYS},
             "sidecar": {
                 "resources": K8S_SIDECAR,  # each of its dashboards and data sources sidecars
@@ -109,18 +132,21 @@ def values(env: Environment) -> dict[str, Any]:
                     "label": label,
                     "labelValue": label_value,
                     "searchNamespace": "ALL",
-                }
+                },
+                "datasources": {"uid": PROMETHEUS_UID},
             },
             "additionalDataSources": [
                 {"name": "Loki", "type": "loki", "url": f"http://{loki.GATEWAY_HOST}"},
                 {"name": "Tempo", "type": "tempo", "url": f"http://{tempo.QUERY_HOST}"},
+                # "default": the AWS SDK's chain, which finds the IRSA web identity token.
+                {"name": "CloudWatch", "type": "cloudwatch", "uid": CLOUDWATCH_UID, "access": "proxy",
+                 "jsonData": {"authType": "default", "defaultRegion": env.region}},
             ],
         },
         "prometheusOperator": {
             "resources": COMPONENTS["operator"].resources,
             "prometheusConfigReloader": {"resources": CONFIG_RELOADER},
         },
-        "kube-state-metrics": {"resources": COMPONENTS["kubeStateMetrics"].resources},
         "prometheus-node-exporter": {"resources": NODE_EXPORTER},
     }
 
