@@ -18,10 +18,11 @@ from typing import Any
 
 from catalog import naming
 from catalog.models import Environment
+from operations import verify_aws
 from rehearsal import proof
 from rehearsal.emulator import running
 from rehearsal.gaps import Gaps
-from rehearsal.override import apply_override, replan_override
+from rehearsal.override import apply_override, replan_override, services
 from rehearsal.summary import Failed, StackReport
 from rehearsal.targets import Selection, select
 from rehearsal.terraform import Terraform, cli_config
@@ -117,14 +118,32 @@ def _prove(env: Environment, url: str, run: StackRun, settings: Settings) -> Non
         raise Failed(problems)
 
 
+def _existing_zones(env: Environment) -> dict[str, str]:
+    """What the account has before Terraform runs: the hosted zone the catalog names (name -> id)."""
+    return {env.domain: env.route53_zone_id} if env.route53_zone_id else {}
+
+
+def _create_existing(env: Environment, url: str, progress: Progress) -> None:
+    """Creates in the emulator what the stacks reference but do not create, as the operator has it."""
+    route53 = verify_aws.connect(env, url)("route53")
+    for name, zone_id in _existing_zones(env).items():
+        made = route53.create_hosted_zone(Name=name, CallerReference=f"rehearsal-{env.name}")["HostedZone"]["Id"]
+        if made.rsplit("/", 1)[-1] != zone_id:
+            raise Failed([f"hosted zone {name}: the emulator made {made}, the catalog names {zone_id}"])
+        progress(f"rehearsal {env.name}: hosted zone {name} ({zone_id}) exists, as the catalog says")
+
+
 def rehearse(env: Environment, settings: Settings, tmp: Path) -> list[StackReport]:
     progress = settings.progress
     stacks = _synthesize(env, settings, tmp / "cdktf.out")
     config = cli_config(tmp)
     runs = [StackRun(name, stacks / name, tmp / "work" / name, config, settings.gaps)
             for name in (naming.state_stack_name(env), naming.stack_name(env))]
-    with running(env.account_id, log=tmp / "emulator.log") as emulator:
+    for run in runs:
+        services(run.stack)  # every resource type has an emulator endpoint, before anything is created
+    with running(env.account_id, log=tmp / "emulator.log", hosted_zones=_existing_zones(env)) as emulator:
         progress(f"rehearsal {env.name}: emulator pid {emulator.pid} at {emulator.url}")
+        _create_existing(env, emulator.url, progress)
         for run in runs:
             run.apply(emulator.url, progress)
             run.replan()
