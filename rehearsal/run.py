@@ -21,6 +21,7 @@ from catalog.models import Environment
 from operations import verify_aws
 from rehearsal import proof
 from rehearsal.emulator import running
+from rehearsal.existing import create_existing, existing_zones, final_snapshot_problems
 from rehearsal.gaps import Gaps
 from rehearsal.override import apply_override, replan_override, services
 from rehearsal.summary import Failed, StackReport
@@ -118,21 +119,6 @@ def _prove(env: Environment, url: str, run: StackRun, settings: Settings) -> Non
         raise Failed(problems)
 
 
-def _existing_zones(env: Environment) -> dict[str, str]:
-    """What the account has before Terraform runs: the hosted zone the catalog names (name -> id)."""
-    return {env.domain: env.route53_zone_id} if env.route53_zone_id else {}
-
-
-def _create_existing(env: Environment, url: str, progress: Progress) -> None:
-    """Creates in the emulator what the stacks reference but do not create, as the operator has it."""
-    route53 = verify_aws.connect(env, url)("route53")
-    for name, zone_id in _existing_zones(env).items():
-        made = route53.create_hosted_zone(Name=name, CallerReference=f"rehearsal-{env.name}")["HostedZone"]["Id"]
-        if made.rsplit("/", 1)[-1] != zone_id:
-            raise Failed([f"hosted zone {name}: the emulator made {made}, the catalog names {zone_id}"])
-        progress(f"rehearsal {env.name}: hosted zone {name} ({zone_id}) exists, as the catalog says")
-
-
 def rehearse(env: Environment, settings: Settings, tmp: Path) -> list[StackReport]:
     progress = settings.progress
     stacks = _synthesize(env, settings, tmp / "cdktf.out")
@@ -141,9 +127,10 @@ def rehearse(env: Environment, settings: Settings, tmp: Path) -> list[StackRepor
             for name in (naming.state_stack_name(env), naming.stack_name(env))]
     for run in runs:
         services(run.stack)  # every resource type has an emulator endpoint, before anything is created
-    with running(env.account_id, log=tmp / "emulator.log", hosted_zones=_existing_zones(env)) as emulator:
+    with running(env.account_id, log=tmp / "emulator.log", hosted_zones=existing_zones(env)) as emulator:
         progress(f"rehearsal {env.name}: emulator pid {emulator.pid} at {emulator.url}")
-        _create_existing(env, emulator.url, progress)
+        aws = verify_aws.connect(env, emulator.url)
+        create_existing(env, aws, progress)
         for run in runs:
             run.apply(emulator.url, progress)
             run.replan()
@@ -151,4 +138,8 @@ def rehearse(env: Environment, settings: Settings, tmp: Path) -> list[StackRepor
         _prove(env, emulator.url, runs[-1], settings)
         for run in reversed(runs):
             run.destroy()
+        problems = final_snapshot_problems(env, aws)
+        if problems:
+            raise Failed(problems)
+        progress(f"rehearsal {env.name}: the teardown left a final snapshot of its own beside the earlier one")
     return [run.report for run in runs]

@@ -90,3 +90,18 @@ def test_a_zone_the_catalog_names_gets_the_catalogs_id_when_it_is_created(monkey
         moto_id_manager.unset_custom_id(hosted_zone("111111111111", "dev.example.com"))
     assert made == "/hostedzone/Z0DEVEXAMPLE0001"
     assert other != made
+
+
+def test_a_failed_rehearsal_keeps_the_emulators_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from rehearsal.__main__ import _keep_log
+
+    work, kept = tmp_path / "work", tmp_path / "kept"
+    work.mkdir()
+    kept.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(kept))
+    assert _keep_log(work, "dev") == ""
+    (work / "emulator.log").write_text("POST / CreateRole 200\n")
+    assert _keep_log(work, "dev") == f"; the emulator's log is {kept / 'payledger-rehearsal-dev-emulator.log'}"
+    assert (kept / "payledger-rehearsal-dev-emulator.log").read_text() == "POST / CreateRole 200\n"
