@@ -220,6 +220,9 @@ def rehearse(env_name: str) -> Result:
         print(f"| {report.stack} | {report.seconds:.0f} s | {report.applied} of {report.planned} | {report.gaps} "
               f"| {report.replan_changes} | {'yes' if report.destroyed else 'no'} |")
     print()
+    for line in run.stdout.splitlines():  # a failed environment's problems: one line each, not a figure
+        if line.strip() and parse(line) is None:
+            print(f"    ! {line}", file=sys.stderr)
     return result
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cdktf import Token
+from cdktf import Fn, TerraformResourceLifecycle, Token
 from cdktf_cdktf_provider_aws.db_instance import DbInstance
 from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup, DbParameterGroupParameter
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
@@ -25,6 +25,9 @@ PORT = naming.POSTGRES_PORT
 ENGINE_VERSION = "16"  # major only: RDS picks the current 16.x and auto minor upgrades keep it there
 LOG_EXPORTS = ("postgresql", "upgrade")
 DATABASE = "payledger"
+# The plan that creates the instance, to the second (UTC): known at plan time, different for every
+# deployment of the environment, and fixed for the instance's life by ignore_changes below.
+CREATED = Fn.formatdate("YYYYMMDDhhmmss", Fn.plantimestamp())
 
 
 class PostgresDatabase(Construct):
@@ -112,7 +115,10 @@ class PostgresDatabase(Construct):
             maintenance_window="sun:03:30-sun:04:30",
             deletion_protection=settings.deletion_protection,
             skip_final_snapshot=False,
-            final_snapshot_identifier=naming.final_snapshot_identifier(name),
+            # `<instance>-final-<creation plan time>`: a fixed name would exist already when the environment
+            # is torn down a second time, and RDS refuses to delete an instance whose final snapshot it
+            # cannot create. Terraform deletes with the name in the state, the one of this instance's creation.
+            final_snapshot_identifier=Fn.join("-", [naming.final_snapshot_identifier(name), CREATED]),
             copy_tags_to_snapshot=True,
             auto_minor_version_upgrade=True,
             ca_cert_identifier="rds-ca-rsa2048-g1",
@@ -122,6 +128,7 @@ class PostgresDatabase(Construct):
             monitoring_interval=30,
             monitoring_role_arn=monitoring.arn,
             enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["final_snapshot_identifier"]),
             depends_on=log_groups,
         )
         self.secret = ConnectionSecret(self, "connection", name=secret_name, component="postgres",

@@ -18,12 +18,14 @@ import yaml
 
 from catalog import naming
 
-__all__ = ["AwsNames", "Document", "Expected", "RoleUse", "aws_names", "expected_objects", "load"]
+__all__ = ["AwsNames", "Document", "Expected", "RoleUse", "StoreAccount", "aws_names", "expected_objects", "load"]
 
 ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
 ECR_IMAGE = re.compile(r"(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([^:@]+)")
 WEB_ACL_ARN = re.compile(r"arn:aws:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/[^/\s]+/[^/\s]+")
 SECRETS_MANAGER = "SecretsManager"
+# SecretStore providers whose auth reads as a ServiceAccount of the store's namespace -> that auth's key
+STORE_AUTH = {"aws": "jwt", "vault": "kubernetes"}
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ten times faster on a few hundred files
 
 
@@ -61,6 +63,17 @@ class RoleUse:
     source: str
 
 
+@dataclass(frozen=True)
+class StoreAccount:
+    """A SecretStore and the ServiceAccount (in its namespace) it authenticates as."""
+
+    namespace: str
+    store: str
+    provider: str  # "aws" (through the account's IRSA role) or "vault" (through Vault's Kubernetes auth)
+    service_account: str
+    source: str
+
+
 @dataclass
 class AwsNames:
     """AWS names by where each was found (first file)."""
@@ -71,6 +84,10 @@ class AwsNames:
     buckets: dict[str, str] = field(default_factory=dict)
     repositories: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (account, region, name)
     web_acls: dict[str, str] = field(default_factory=dict)
+    target_groups: dict[str, str] = field(default_factory=dict)  # TargetGroupBinding targetGroupName -> file
+    hosts: dict[str, str] = field(default_factory=dict)  # HTTPRoute hostnames -> file
+    stores: list[StoreAccount] = field(default_factory=list)
+    service_accounts: set[tuple[str, str]] = field(default_factory=set)  # (namespace, name) gitops_out creates
 
 
 def _walk(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
@@ -84,20 +101,46 @@ def _walk(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ..
             yield from _walk(value, path)
 
 
+def _chart_accounts(doc: Document) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(the Application's namespace, a `serviceAccount` mapping) in the values of a Helm chart it installs."""
+    if doc.kind != "Application":
+        return
+    values = doc.body.get("spec", {}).get("source", {}).get("helm", {}).get("valuesObject", {})
+    namespace = doc.body.get("spec", {}).get("destination", {}).get("namespace", "")
+    for path, value in _walk(values):
+        if path[-1] == "serviceAccount" and isinstance(value, Mapping):
+            yield namespace, value
+
+
 def _role_uses(doc: Document) -> Iterator[RoleUse]:
     """ServiceAccounts, and the `serviceAccount` values of a Helm chart an Application installs."""
     if doc.kind == "ServiceAccount":
         arn = doc.body.get("metadata", {}).get("annotations", {}).get(ROLE_ANNOTATION)
         if arn:
             yield RoleUse(arn, *doc.key, doc.path)
-    elif doc.kind == "Application":
-        values = doc.body.get("spec", {}).get("source", {}).get("helm", {}).get("valuesObject", {})
-        namespace = doc.body.get("spec", {}).get("destination", {}).get("namespace", "")
-        for path, value in _walk(values):
-            if path[-1] == "serviceAccount" and isinstance(value, Mapping):
-                arn = (value.get("annotations") or {}).get(ROLE_ANNOTATION)
-                if arn:
-                    yield RoleUse(arn, namespace, str(value.get("name", "")), doc.path)
+    for namespace, value in _chart_accounts(doc):
+        arn = (value.get("annotations") or {}).get(ROLE_ANNOTATION)
+        if arn:
+            yield RoleUse(arn, namespace, str(value.get("name", "")), doc.path)
+
+
+def _service_accounts(doc: Document) -> Iterator[tuple[str, str]]:
+    """ServiceAccount objects, and those a chart an Application installs creates (`create` and a `name`)."""
+    if doc.kind == "ServiceAccount":
+        yield doc.key
+    yield from ((namespace, str(value["name"])) for namespace, value in _chart_accounts(doc)
+                if value.get("create") and value.get("name"))
+
+
+def _store_account(doc: Document) -> StoreAccount | None:
+    if doc.kind != "SecretStore":
+        return None
+    provider = doc.body.get("spec", {}).get("provider", {})
+    kind = next((kind for kind in STORE_AUTH if kind in provider), None)
+    if kind is None:
+        return None
+    auth = (provider[kind].get("auth") or {}).get(STORE_AUTH[kind]) or {}
+    return StoreAccount(*doc.key, kind, (auth.get("serviceAccountRef") or {}).get("name", ""), doc.path)
 
 
 def _aws_secret_stores(docs: list[Document]) -> set[str]:
@@ -105,28 +148,54 @@ def _aws_secret_stores(docs: list[Document]) -> set[str]:
             and doc.body.get("spec", {}).get("provider", {}).get("aws", {}).get("service") == SECRETS_MANAGER}
 
 
+def _accounts(doc: Document, names: AwsNames) -> None:
+    names.roles.extend(_role_uses(doc))
+    names.service_accounts.update(_service_accounts(doc))
+    if store := _store_account(doc):
+        names.stores.append(store)
+
+
+def _edge(doc: Document, names: AwsNames) -> None:
+    """The target group the cluster binds its NGINX pods to, and the public hosts its routes serve."""
+    spec = doc.body.get("spec", {})
+    if doc.kind == "TargetGroupBinding":
+        names.target_groups.setdefault(spec.get("targetGroupName", ""), doc.path)
+    elif doc.kind == "HTTPRoute":
+        for host in spec.get("hostnames", []):
+            names.hosts.setdefault(host, doc.path)
+
+
+def _secrets(doc: Document, stores: set[str], names: AwsNames) -> None:
+    spec = doc.body.get("spec", {})
+    if doc.kind == "ExternalSecret" and spec.get("secretStoreRef", {}).get("name") in stores:
+        for item in spec.get("data", []):
+            ref = item["remoteRef"]
+            names.secrets.setdefault(ref["key"], set()).update([ref["property"]] if "property" in ref else [])
+            names.secret_sources.setdefault(ref["key"], doc.path)
+
+
+def _values(doc: Document, names: AwsNames) -> None:
+    """Buckets, ECR images and web ACL ARNs, wherever they are written."""
+    for path, value in _walk(doc.body):
+        if not isinstance(value, str):
+            continue
+        if path[-1] == "bucket" or path[-2:-1] == ("bucketNames",):  # Tempo's and Loki's values
+            names.buckets.setdefault(value, doc.path)
+        if path[-1] == "image" and (match := ECR_IMAGE.match(value)):
+            names.repositories.setdefault(match.groups(), doc.path)
+        for arn in WEB_ACL_ARN.findall(value):
+            names.web_acls.setdefault(arn, doc.path)
+
+
 def aws_names(docs: list[Document]) -> AwsNames:
     names = AwsNames()
     stores = _aws_secret_stores(docs)
     for doc in docs:
-        names.roles.extend(_role_uses(doc))
-        spec = doc.body.get("spec", {})
-        if doc.kind == "ExternalSecret" and spec.get("secretStoreRef", {}).get("name") in stores:
-            for item in spec.get("data", []):
-                ref = item["remoteRef"]
-                names.secrets.setdefault(ref["key"], set()).update([ref["property"]] if "property" in ref else [])
-                names.secret_sources.setdefault(ref["key"], doc.path)
-        for path, value in _walk(doc.body):
-            if not isinstance(value, str):
-                continue
-            if path[-1] == "bucket" or path[-2:-1] == ("bucketNames",):  # Tempo's and Loki's values
-                names.buckets.setdefault(value, doc.path)
-            if path[-1] == "image" and (match := ECR_IMAGE.match(value)):
-                names.repositories.setdefault(match.groups(), doc.path)
-            for arn in WEB_ACL_ARN.findall(value):
-                names.web_acls.setdefault(arn, doc.path)
+        _accounts(doc, names)
+        _edge(doc, names)
+        _secrets(doc, stores, names)
+        _values(doc, names)
     return names
-
 
 
 @dataclass

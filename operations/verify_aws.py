@@ -1,7 +1,8 @@
 """The AWS half of `main.py verify`: what Terraform created is there, running and shaped as asked.
 
 Names follow the stacks (infra_stacks/): the database is `<stack>-postgres`, the cache `<stack>-redis`,
-the web ACL `<stack>`; tests/test_verify_aws.py proves they match the synthesized JSON.
+the web ACL `<stack>`, the edge ALB `<stack>-edge` and its target group `<stack>-nginx` (catalog.naming);
+tests/test_verify_aws.py proves they match the synthesized JSON.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionEr
 
 from catalog import naming
 from catalog.models import Environment
+from operations import verify_edge
 from operations.findings import AccessError, Finding, probe
 
-__all__ = ["CHECKS", "aws_probe", "bucket_problems", "connect", "findings"]
+__all__ = ["CHECKS", "aws_probe", "bucket_problems", "connect", "declared_node_groups", "findings"]
 
 Client = Callable[[str], Any]
 # An API the endpoint does not implement answers 500: two attempts, not the default backoff of minutes.
@@ -73,6 +75,11 @@ def cluster(aws: Client, env: Environment, buckets: Iterable[str]) -> list[Findi
     return [aws_probe("cluster", env.cluster_name, inspect)]
 
 
+def declared_node_groups(env: Environment) -> list[str]:
+    """The node groups the catalog sizes: general, spot and gpu always, pci where it declares one."""
+    return [pool for pool in type(env.node_groups).model_fields if getattr(env.node_groups, pool) is not None]
+
+
 def node_groups(aws: Client, env: Environment, buckets: Iterable[str]) -> list[Finding]:
     def inspect(pool: str) -> list[str]:
         group = getattr(env.node_groups, pool)
@@ -86,7 +93,7 @@ def node_groups(aws: Client, env: Environment, buckets: Iterable[str]) -> list[F
         return problems
 
     return [aws_probe("node-groups", f"{env.cluster_name}/{pool}", lambda pool=pool: inspect(pool))
-            for pool in type(env.node_groups).model_fields]
+            for pool in declared_node_groups(env)]
 
 
 def database(aws: Client, env: Environment, buckets: Iterable[str]) -> list[Finding]:
@@ -143,22 +150,29 @@ def _web_acl(wafv2: Any, name: str) -> dict[str, Any] | None:
 
 
 def waf(aws: Client, env: Environment, buckets: Iterable[str]) -> list[Finding]:
-    name = naming.stack_name(env)
+    name = naming.waf_acl_name(naming.stack_name(env))
     return [aws_probe("waf", name, lambda: [] if _web_acl(aws("wafv2"), name) else [NO_WEB_ACL])]
 
 
 def waf_association(aws: Client, env: Environment, buckets: Iterable[str]) -> list[Finding]:
-    name = naming.stack_name(env)
+    """The edge ALB is protected by the web ACL (GetWebACLForResource: asked of the one load balancer
+    that must be protected, so an ACL on another one does not pass)."""
+    stack = naming.stack_name(env)
+    name = naming.load_balancer_name(stack)
 
     def inspect() -> list[str]:
-        wafv2 = aws("wafv2")
-        acl = _web_acl(wafv2, name)
-        if acl is None:
-            return [NO_WEB_ACL]
-        found = wafv2.list_resources_for_web_acl(WebACLArn=acl["ARN"], ResourceType="APPLICATION_LOAD_BALANCER")
-        return [] if found["ResourceArns"] else ["associated with no load balancer"]
+        balancer = verify_edge.load_balancer(aws("elbv2"), name)
+        return verify_edge.web_acl_problems(aws("wafv2"), balancer, [naming.waf_acl_name(stack)])
 
     return [aws_probe("waf-association", name, inspect)]
+
+
+def edge(aws: Client, env: Environment, buckets: Iterable[str]) -> list[Finding]:
+    """The public host's alias and certificate are the ALB's whose HTTPS listener forwards to the NGINX group."""
+    group = naming.target_group_name(naming.stack_name(env))
+    host = naming.public_host(env)
+    return [aws_probe("edge", f"{host} -> {group}",
+                      lambda: verify_edge.edge_problems(aws, target_group=group, hosts=[host]))]
 
 
 CHECKS = {
@@ -169,6 +183,7 @@ CHECKS = {
     "buckets": bucket_checks,
     "waf": waf,
     "waf-association": waf_association,
+    "edge": edge,
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -96,6 +97,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 128 + signum
 
 
+def _keep_log(tmp: Path, env_name: str) -> str:
+    """The emulator's request log outlives the temporary folder of a failed rehearsal: it shows what
+    the emulator was asked and answered (a retried call, an unimplemented one)."""
+    log = tmp / "emulator.log"
+    if not log.is_file():
+        return ""
+    kept = Path(tempfile.gettempdir()) / f"payledger-rehearsal-{env_name}-emulator.log"
+    shutil.copyfile(log, kept)
+    return f"; the emulator's log is {kept}"
+
+
 def _rehearse_all(settings: Settings, envs: list[Environment]) -> int:
     failed = False
     for env in envs:
@@ -105,7 +117,8 @@ def _rehearse_all(settings: Settings, envs: list[Environment]) -> int:
                 reports = rehearse(env, settings, Path(tmp))
             except Failed as error:
                 print("\n".join(error.lines), flush=True)
-                progress(f"rehearsal {env.name}: failed after {time.monotonic() - started:.0f} s")
+                progress(f"rehearsal {env.name}: failed after {time.monotonic() - started:.0f} s"
+                         f"{_keep_log(Path(tmp), env.name)}")
                 failed = True
                 continue
             except (EmulatorError, UnknownService) as error:

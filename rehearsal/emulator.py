@@ -13,7 +13,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +22,7 @@ __all__ = ["EMULATOR_PYTHON", "Emulator", "EmulatorError", "emulator_version", "
 
 ROOT = Path(__file__).resolve().parent.parent
 EMULATOR_PYTHON = ROOT / ".venv-rehearsal" / "bin" / "python"
+LAUNCHER = Path(__file__).with_name("moto_server.py")  # moto's server, with the ids of existing zones
 HOST = "127.0.0.1"
 START_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 10
@@ -77,13 +78,17 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def running(account_id: str, log: Path, python: Path = EMULATOR_PYTHON) -> Iterator[Emulator]:
+def running(account_id: str, log: Path, python: Path = EMULATOR_PYTHON,
+            hosted_zones: Mapping[str, str] | None = None) -> Iterator[Emulator]:
     """The emulator answering as `account_id`, with AWS managed policies loaded (node and service
-    roles attach them); its request log goes to `log`."""
+    roles attach them); its request log goes to `log`. `hosted_zones` (name -> id): the id a zone of
+    that name gets when it is created, for zones the catalog says exist outside Terraform."""
     port = free_port()
     env = {**os.environ, "MOTO_ACCOUNT_ID": account_id, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
+    zones = [argument for name, zone_id in sorted((hosted_zones or {}).items())
+             for argument in ("--hosted-zone", f"{name}={zone_id}")]
     with log.open("wb") as output:
-        process = subprocess.Popen([str(python), "-m", "moto.server", "-H", HOST, "-p", str(port)], env=env,
+        process = subprocess.Popen([str(python), str(LAUNCHER), *zones, "-H", HOST, "-p", str(port)], env=env,
                                    stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
                                    start_new_session=True)  # a terminal's Ctrl-C reaches us; we stop it
     try:

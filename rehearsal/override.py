@@ -14,6 +14,7 @@ __all__ = ["DELETION_PROTECTION", "UnknownService", "apply_override", "replan_ov
 
 # Terraform type prefix -> aws provider endpoint name; the longest prefix wins.
 ENDPOINTS = {
+    "aws_acm_": "acm",
     "aws_cloudwatch_log_": "logs",
     "aws_db_": "rds",
     "aws_default_security_group": "ec2",
@@ -27,6 +28,7 @@ ENDPOINTS = {
     "aws_internet_gateway": "ec2",
     "aws_kms_": "kms",
     "aws_launch_template": "ec2",
+    "aws_lb": "elbv2",
     "aws_nat_gateway": "ec2",
     "aws_route53_": "route53",
     "aws_route": "ec2",

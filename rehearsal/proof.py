@@ -11,30 +11,29 @@ from typing import Any
 
 from catalog.models import Environment
 from operations import manifests, verify_aws
-from rehearsal.crossside import cross_side
+from rehearsal.crossside import EDGE_TYPES, cross_side
 
-__all__ = ["ALWAYS_SKIPPED", "VERIFY_NEEDS", "prove_cross_side", "run_verify", "verify_skips"]
+__all__ = ["VERIFY_NEEDS", "prove_cross_side", "run_verify", "verify_skips"]
 
 ROOT = Path(__file__).resolve().parent.parent
-# verify's AWS checks by the resource type each inspects: skipped when the emulator left such a resource out.
+# verify's AWS checks by the resource types each inspects: skipped when the emulator left such a resource out.
 VERIFY_NEEDS = {
-    "cluster": "aws_eks_cluster",
-    "node-groups": "aws_eks_node_group",
-    "database": "aws_db_instance",
-    "redis": "aws_elasticache_replication_group",
-    "buckets": "aws_s3_bucket",
-    "waf": "aws_wafv2_web_acl",
-}
-ALWAYS_SKIPPED = {
-    "waf-association": "the load balancer is created in the cluster (and the emulator has no ListResourcesForWebACL)",
+    "cluster": ("aws_eks_cluster",),
+    "node-groups": ("aws_eks_node_group",),
+    "database": ("aws_db_instance",),
+    "redis": ("aws_elasticache_replication_group",),
+    "buckets": ("aws_s3_bucket",),
+    "waf": ("aws_wafv2_web_acl",),
+    "waf-association": ("aws_lb", "aws_wafv2_web_acl", "aws_wafv2_web_acl_association"),
+    "edge": ("aws_lb_target_group", *EDGE_TYPES),
 }
 
 
 def verify_skips(excluded: Mapping[str, str]) -> dict[str, str]:
     """verify's checks the rehearsal cannot answer, each with why."""
-    skips = dict(ALWAYS_SKIPPED)
-    for check, kind in VERIFY_NEEDS.items():
-        address = next((a for a in sorted(excluded) if a.split(".", 1)[0] == kind), None)
+    skips = {}
+    for check, kinds in VERIFY_NEEDS.items():
+        address = next((a for a in sorted(excluded) if a.split(".", 1)[0] in kinds), None)
         if address:
             skips[check] = f"{address} {excluded[address]}"
     return skips
@@ -45,7 +44,7 @@ def prove_cross_side(env: Environment, url: str, gitops_out: Path, stack: Mappin
     """One line per name that is missing or misshapen; gaps and warnings go to `progress`."""
     names = manifests.aws_names(manifests.load(gitops_out, env.name))
     found = cross_side(verify_aws.connect(env, url), names, env.region, stack, excluded)
-    for line in (*found.gaps, *found.warnings):
+    for line in found.gaps:
         progress(f"cross-side {line}")
     progress(f"cross-side: {found.checked - len(found.failures) - len(found.gaps)} of {found.checked} names "
              f"proven, {len(found.gaps)} not checkable (emulator gaps)")

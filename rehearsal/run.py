@@ -18,10 +18,12 @@ from typing import Any
 
 from catalog import naming
 from catalog.models import Environment
+from operations import verify_aws
 from rehearsal import proof
 from rehearsal.emulator import running
+from rehearsal.existing import create_existing, existing_zones, final_snapshot_problems
 from rehearsal.gaps import Gaps
-from rehearsal.override import apply_override, replan_override
+from rehearsal.override import apply_override, replan_override, services
 from rehearsal.summary import Failed, StackReport
 from rehearsal.targets import Selection, select
 from rehearsal.terraform import Terraform, cli_config
@@ -123,8 +125,12 @@ def rehearse(env: Environment, settings: Settings, tmp: Path) -> list[StackRepor
     config = cli_config(tmp)
     runs = [StackRun(name, stacks / name, tmp / "work" / name, config, settings.gaps)
             for name in (naming.state_stack_name(env), naming.stack_name(env))]
-    with running(env.account_id, log=tmp / "emulator.log") as emulator:
+    for run in runs:
+        services(run.stack)  # every resource type has an emulator endpoint, before anything is created
+    with running(env.account_id, log=tmp / "emulator.log", hosted_zones=existing_zones(env)) as emulator:
         progress(f"rehearsal {env.name}: emulator pid {emulator.pid} at {emulator.url}")
+        aws = verify_aws.connect(env, emulator.url)
+        create_existing(env, aws, progress)
         for run in runs:
             run.apply(emulator.url, progress)
             run.replan()
@@ -132,4 +138,8 @@ def rehearse(env: Environment, settings: Settings, tmp: Path) -> list[StackRepor
         _prove(env, emulator.url, runs[-1], settings)
         for run in reversed(runs):
             run.destroy()
+        problems = final_snapshot_problems(env, aws)
+        if problems:
+            raise Failed(problems)
+        progress(f"rehearsal {env.name}: the teardown left a final snapshot of its own beside the earlier one")
     return [run.report for run in runs]

@@ -101,7 +101,7 @@ def test_the_real_catalog_passes_every_rule() -> None:
 NAME_ATTRIBUTES = {
     "aws_iam_role": ("name",), "aws_s3_bucket": ("bucket",), "aws_kms_alias": ("name",),
     "aws_eks_cluster": ("name",), "aws_launch_template": ("name",), "aws_cloudwatch_log_group": ("name",),
-    "aws_security_group": ("name",), "aws_db_instance": ("identifier", "final_snapshot_identifier"),
+    "aws_security_group": ("name",), "aws_db_instance": ("identifier",),
     "aws_db_subnet_group": ("name",), "aws_db_parameter_group": ("name",),
     "aws_elasticache_replication_group": ("replication_group_id",), "aws_elasticache_user": ("user_id",),
     "aws_elasticache_user_group": ("user_group_id",), "aws_elasticache_subnet_group": ("name",),

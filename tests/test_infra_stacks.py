@@ -428,6 +428,19 @@ def test_postgres_parameters_force_tls_and_log_statements(stack, env_name: str) 
 
 
 @pytest.mark.parametrize("env_name", ENVIRONMENTS)
+def test_each_deployment_has_its_own_final_snapshot_name(stack, env, env_name: str) -> None:
+    """A fixed name exists after the first teardown, and RDS refuses the second one: the name ends in the
+    time of the plan that created the instance, and stays that instance's (ignored afterwards)."""
+    data = stack(env_name)
+    db = one(data, "aws_db_instance")
+    base = naming.final_snapshot_identifier(naming.stack_name(env(env_name)))
+    assert db["skip_final_snapshot"] is False
+    assert db["final_snapshot_identifier"] == \
+        f'${{join("-", ["{base}", formatdate("YYYYMMDDhhmmss", plantimestamp())])}}'
+    assert "final_snapshot_identifier" in db["lifecycle"]["ignore_changes"]
+
+
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_redis_users_authenticate_with_iam(stack, env, env_name: str) -> None:
     data, environment = stack(env_name), env(env_name)
     users = {u["user_name"]: u for u in resources(data, "aws_elasticache_user").values()}

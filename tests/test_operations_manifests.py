@@ -37,6 +37,27 @@ def test_aws_names_are_the_catalogs(catalog: Catalog, env_name: str) -> None:
 
 
 @pytest.mark.parametrize("env_name", ENVS)
+def test_secret_stores_and_the_edge_are_read_from_the_manifests(catalog: Catalog, env_name: str) -> None:
+    env = catalog.environments[env_name]
+    names = manifests.aws_names(manifests.load(ROOT / "gitops_out", env_name))
+    stack = naming.stack_name(env)
+    assert set(names.target_groups) == {naming.target_group_name(stack)}
+    assert set(names.hosts) == {naming.public_host(env)}
+    aws_stores = {(store.namespace, store.service_account) for store in names.stores if store.provider == "aws"}
+    with_aws_store = {tuple(naming.service_account(s)) for s in env.services.values()
+                      if s.depends_on.postgres or s.depends_on.redis}
+    assert aws_stores == with_aws_store
+    assert aws_stores <= {(use.namespace, use.service_account) for use in names.roles}
+    vault_stores = {(store.namespace, store.service_account) for store in names.stores if store.provider == "vault"}
+    assert {tuple(naming.service_account(s)) for s in env.services.values() if s.vault_secrets} < vault_stores
+    assert {(store.namespace, store.service_account) for store in names.stores} <= names.service_accounts
+    # External Secrets reads as each reader, never as itself: its account has no role.
+    controller = (naming.ADDON_NAMESPACES["external-secrets"], "external-secrets")
+    assert controller in names.service_accounts
+    assert controller not in {(use.namespace, use.service_account) for use in names.roles}
+
+
+@pytest.mark.parametrize("env_name", ENVS)
 def test_expected_objects_follow_the_catalog(catalog: Catalog, env_name: str) -> None:
     env = catalog.environments[env_name]
     expected = manifests.expected_objects(manifests.load(ROOT / "gitops_out", env_name))

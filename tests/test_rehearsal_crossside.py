@@ -7,11 +7,12 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from edge_support import deploy_edge, issued_at_once
 from moto import mock_aws
 
-from catalog import Catalog, Environment
+from catalog import Catalog, Environment, naming
 from operations import verify_aws
-from operations.manifests import AwsNames, RoleUse
+from operations.manifests import AwsNames, RoleUse, StoreAccount
 from rehearsal.crossside import cross_side
 
 ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE"
@@ -23,7 +24,11 @@ STACK = {"resource": {
     "aws_secretsmanager_secret_version": {"postgres": {"secret_id": "${aws_secretsmanager_secret.postgres.id}"}},
     "aws_ecr_repository": {"metering": {"name": "payledger/metering-service"}},
     "aws_wafv2_web_acl": {"edge": {"name": "payledger-dev"}},
+    "aws_lb_target_group": {"edge": {"name": "payledger-dev-nginx"}},
+    "aws_lb": {"edge": {"name": "payledger-dev-edge"}},
+    "aws_wafv2_web_acl_association": {"edge": {"resource_arn": "${aws_lb.edge.arn}"}},
 }}
+BINDING = "dev/cluster-config/targetgroupbinding.yaml"
 
 
 @pytest.fixture
@@ -36,6 +41,7 @@ def aws(dev: Environment, monkeypatch: pytest.MonkeyPatch) -> Iterator[verify_aw
     for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                         "MOTO_ACCOUNT_ID": dev.account_id}.items():
         monkeypatch.setenv(name, value)
+    issued_at_once(monkeypatch)
     with mock_aws():
         client = verify_aws.connect(dev, None)
         provider = client("iam").create_open_id_connect_provider(
@@ -53,21 +59,65 @@ def aws(dev: Environment, monkeypatch: pytest.MonkeyPatch) -> Iterator[verify_aw
 def names(dev: Environment, *, service_account: str = "metering-service", properties=("host", "port")) -> AwsNames:
     found = AwsNames()
     found.roles.append(RoleUse(f"arn:aws:iam::{dev.account_id}:role/{ROLE}", "services", service_account, "sa.yaml"))
+    found.service_accounts.add(("services", service_account))
     found.secrets[SECRET] = set(properties)
     found.secret_sources[SECRET] = "externalsecret.yaml"
     found.repositories[(dev.account_id, dev.region, "payledger/metering-service")] = "deployment.yaml"
+    found.target_groups[naming.target_group_name(naming.stack_name(dev))] = BINDING
+    found.hosts[naming.public_host(dev)] = "httproute.yaml"
     return found
 
 
 def test_names_that_exist_with_the_right_shape_pass(aws, dev: Environment) -> None:
     aws("secretsmanager").create_secret(Name=SECRET, SecretString=json.dumps({"host": "db", "port": "5432"}))
+    deploy_edge(aws, dev)
     result = cross_side(aws, names(dev), dev.region, STACK, excluded={})
-    assert (result.checked, result.failures, result.gaps) == (3, [], [])
-    assert result.warnings == ["web-acl payledger-dev: created, but no manifest attaches it to the edge"]
+    assert (result.checked, result.failures, result.gaps) == (4, [], [])
+
+
+def test_a_web_acl_the_alb_does_not_have_fails(aws, dev: Environment) -> None:
+    """No more a warning: the association is Terraform's, so a missing one is the stack's failure."""
+    aws("secretsmanager").create_secret(Name=SECRET, SecretString=json.dumps({"host": "db", "port": "5432"}))
+    deploy_edge(aws, dev, associate=False)
+    (failure,) = cross_side(aws, names(dev), dev.region, STACK, excluded={}).failures
+    assert str(failure) == (f"edge target group payledger-dev-nginx ({BINDING}): load balancer payledger-dev-edge "
+                            "has no web ACL associated, expected payledger-dev")
+
+
+def test_an_edge_left_out_for_a_gap_is_not_checkable(aws, dev: Environment) -> None:
+    aws("secretsmanager").create_secret(Name=SECRET, SecretString=json.dumps({"host": "db", "port": "5432"}))
+    deploy_edge(aws, dev, associate=False)
+    why = "depends on something left out"
+    result = cross_side(aws, names(dev), dev.region, STACK, excluded={"aws_wafv2_web_acl_association.edge": why})
+    assert result.failures == []
+    assert result.gaps == [f"edge target group payledger-dev-nginx ({BINDING}): not checkable, "
+                           f"aws_wafv2_web_acl_association.edge {why}"]
+
+
+def test_every_secret_store_reads_as_an_account_gitops_out_creates_with_its_role(aws, dev: Environment) -> None:
+    aws("secretsmanager").create_secret(Name=SECRET, SecretString=json.dumps({"host": "db", "port": "5432"}))
+    deploy_edge(aws, dev)
+    found = names(dev)
+    found.stores += [
+        StoreAccount("services", "metering-service-secrets-manager", "aws", "metering-service", "ok.yaml"),
+        StoreAccount("services", "metering-service-vault", "vault", "metering-service", "vault.yaml"),
+        StoreAccount("services", "audit-secrets-manager", "aws", "audit-log-service", "norole.yaml"),
+        StoreAccount("observability", "grafana-vault", "vault", "grafana", "nosa.yaml"),
+    ]
+    found.service_accounts.add(("services", "audit-log-service"))
+    result = cross_side(aws, found, dev.region, STACK, excluded={})
+    assert [str(failure) for failure in result.failures] == [
+        "secret-store services/audit-secrets-manager (norole.yaml): reads as ServiceAccount "
+        "services/audit-log-service, which no IAM role annotation names",
+        "secret-store observability/grafana-vault (nosa.yaml): reads as ServiceAccount observability/grafana, "
+        "which gitops_out does not create",
+    ]
+    assert result.checked == 8
 
 
 def test_a_trust_for_another_service_account_and_a_missing_property_fail(aws, dev: Environment) -> None:
     aws("secretsmanager").create_secret(Name=SECRET, SecretString=json.dumps({"host": "db"}))
+    deploy_edge(aws, dev)
     result = cross_side(aws, names(dev, service_account="billing-service"), dev.region, STACK, excluded={})
     lines = [str(finding) for finding in result.failures]
     assert len(lines) == 2
@@ -79,6 +129,7 @@ def test_a_trust_for_another_service_account_and_a_missing_property_fail(aws, de
 def test_a_value_the_emulator_could_not_apply_is_a_gap_not_a_failure(aws, dev: Environment) -> None:
     aws("secretsmanager").create_secret(Name=SECRET)
     version, why = "aws_secretsmanager_secret_version.postgres", "depends on aws_elasticache_replication_group.redis"
+    deploy_edge(aws, dev)
     result = cross_side(aws, names(dev), dev.region, STACK, excluded={version: why})
     assert result.failures == []
     assert result.gaps == [f"secret {SECRET} (externalsecret.yaml): not checkable, {version} {why}"]
@@ -86,8 +137,17 @@ def test_a_value_the_emulator_could_not_apply_is_a_gap_not_a_failure(aws, dev: E
 
 def test_a_name_the_stack_does_not_create_fails_without_asking_aws(aws, dev: Environment) -> None:
     aws("secretsmanager").create_secret(Name=SECRET, SecretString=json.dumps({"host": "db", "port": "5432"}))
+    deploy_edge(aws, dev)
     found = names(dev)
     found.buckets["payledger-dev-loki-111111111111"] = "application-loki.yaml"
     (failure,) = cross_side(aws, found, dev.region, STACK, excluded={}).failures
     assert str(failure) == ("bucket payledger-dev-loki-111111111111 (application-loki.yaml): "
                             "the stack creates no such resource")
+
+
+def test_manifests_that_bind_no_target_group_fail(aws, dev: Environment) -> None:
+    aws("secretsmanager").create_secret(Name=SECRET, SecretString=json.dumps({"host": "db", "port": "5432"}))
+    found = names(dev)
+    found.target_groups.clear()
+    (failure,) = cross_side(aws, found, dev.region, STACK, excluded={}).failures
+    assert str(failure) == "edge gitops_out: no TargetGroupBinding binds the edge's target group"

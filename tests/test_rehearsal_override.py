@@ -56,3 +56,13 @@ def test_replan_override_adds_read_back_attributes_to_what_a_resource_already_ig
 
 def test_no_read_back_gaps_no_replan_override() -> None:
     assert replan_override(STACK, Gaps(())) == {}
+
+
+def test_every_resource_type_of_the_real_stacks_has_an_emulator_endpoint(infra, catalog) -> None:
+    from catalog import naming
+
+    for env in catalog.environments.values():
+        for name in (naming.stack_name(env), naming.state_stack_name(env)):
+            assert "sts" in services(infra.json(name))  # raises UnknownService for an unmapped type
+    edge = services({"resource": {"aws_lb_listener": {}, "aws_acm_certificate_validation": {}}})
+    assert edge == ["acm", "elbv2", "sts"]

@@ -32,6 +32,10 @@ def test_init_validate_and_offline_plan(infra, terraform_plans: dict[str, Future
     assert summary, plan[-2000:]
     assert int(summary.group(1)) > 0 and summary.group(2, 3) == ("0", "0")
     assert "Warning:" not in plan, plan
+    # Known at plan time, and different for each deployment: the time of the plan that creates the instance.
+    snapshots = re.findall(r'final_snapshot_identifier\s+= "([^"]+)"', plan)
+    assert len(snapshots) == len(infra.json(stack_name).get("resource", {}).get("aws_db_instance", {}))
+    assert all(re.fullmatch(r"[a-z][a-z0-9-]*-postgres-final-\d{14}", name) for name in snapshots), snapshots
     assert not (source / "offline_override.tf.json").exists(), "override leaked into the synthesized output"
 
 

@@ -230,6 +230,7 @@ def db_subnet_group_name(stack: str) -> str:
 
 @derives(RDS_SNAPSHOT)
 def final_snapshot_identifier(stack: str) -> str:
+    """The fixed part: infra_stacks.postgres appends `-<creation plan time, 14 digits>` (255 allowed)."""
     return f"{postgres_identifier(stack)}-final"
 
 
