@@ -200,6 +200,8 @@ def leaves(node: Any) -> Iterator[str]:
             yield from leaves(value)
     elif isinstance(node, str):
         yield node
+        if node.startswith("${"):  # a literal inside a Terraform expression, e.g. join("-", ["<name>", ...])
+            yield from re.findall(r'"([^"]*)"', node)
 
 
 def stacks_of(env_name: str) -> list[str]:
