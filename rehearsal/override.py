@@ -15,6 +15,7 @@ __all__ = ["DELETION_PROTECTION", "UnknownService", "apply_override", "replan_ov
 # Terraform type prefix -> aws provider endpoint name; the longest prefix wins.
 ENDPOINTS = {
     "aws_acm_": "acm",
+    "aws_backup_": "backup",
     "aws_cloudwatch_log_": "logs",
     "aws_db_": "rds",
     "aws_default_security_group": "ec2",
@@ -80,8 +81,11 @@ def apply_override(stack: Mapping[str, Any], endpoint_url: str) -> dict[str, Any
             flags = {key: False for key in DELETION_PROTECTION if config.get(key) not in (None, False, "false")}
             if flags:
                 unprotected.setdefault(kind, {})[name] = flags
+    # An override merges into the provider block of the same alias: one for each the stack declares
+    # (production's second region too), else the aliased one would call real AWS.
+    aliases = [block.get("alias") for block in stack.get("provider", {}).get("aws", [{}])]
     override: dict[str, Any] = {
-        "provider": {"aws": [provider]},
+        "provider": {"aws": [{**provider, **({"alias": alias} if alias else {})} for alias in aliases]},
         "terraform": {"backend": {"local": {"path": "terraform.tfstate"}}},
     }
     if unprotected:

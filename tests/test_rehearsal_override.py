@@ -37,6 +37,13 @@ def test_apply_override_points_the_provider_at_the_emulator_and_keeps_state_loca
     assert override["terraform"] == {"backend": {"local": {"path": "terraform.tfstate"}}}
 
 
+def test_every_aliased_provider_of_the_stack_is_pointed_at_the_emulator_too() -> None:
+    regions = {"provider": {"aws": [{"region": "eu-west-1"}, {"alias": "eu-central-1", "region": "eu-central-1"}]}}
+    main, copy = apply_override({**STACK, **regions}, URL)["provider"]["aws"]
+    assert "alias" not in main and copy["alias"] == "eu-central-1"
+    assert copy["endpoints"] == main["endpoints"]
+
+
 def test_deletion_protection_is_turned_off_only_where_it_is_on() -> None:
     assert apply_override(STACK, URL)["resource"] == {
         "aws_db_instance": {"db": {"deletion_protection": False}},
