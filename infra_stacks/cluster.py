@@ -238,11 +238,12 @@ class Cluster(Construct):
         EksAddon(self, "coredns", cluster_name=self.this.name, addon_name="coredns",
                  resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="OVERWRITE",
                  depends_on=after_nodes)
-        # EKS marks no StorageClass default since 1.30: without one, every claim (Loki's disks) stays Pending.
-        # The driver's own default class is gp3 and encrypted.
+        # EKS marks no StorageClass default since 1.30; the platform's default class (k8s_charts.storage) is
+        # gp3 encrypted with the volume key. The add-on's own default class would be a second default, with
+        # no encryption parameters, so it stays off.
         EksAddon(self, "ebs_csi", cluster_name=self.this.name, addon_name="aws-ebs-csi-driver",
                  service_account_role_arn=ebs_role.arn,
-                 configuration_values=json.dumps({"defaultStorageClass": {"enabled": True}}),
+                 configuration_values=json.dumps({"defaultStorageClass": {"enabled": False}}),
                  resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="OVERWRITE",
                  depends_on=after_nodes)
         self.ebs_csi_role_arn = ebs_role.arn

@@ -76,7 +76,7 @@ class EnvironmentStack(TerraformStack):
 
         logs_key = key("logs", "CloudWatch log groups", grants=[logs_statement(account)])
         eks_key = key("eks", "Kubernetes secrets envelope encryption")
-        volume_key = key("ebs", "node and persistent volumes", grants=autoscaling_statements(account))
+        volume_key = key(naming.VOLUME_KEY, "node and persistent volumes", grants=autoscaling_statements(account))
         data_key = key("data", "RDS and ElastiCache storage, Performance Insights")
         secrets_key = key("secrets", "Secrets Manager entries")
         storage_key = key("s3", "Loki and Tempo buckets")

@@ -13,10 +13,12 @@ from k8s_charts.argocd import ArgoAppsChart, ServicesAppSetChart
 from k8s_charts.cluster_objects import ClusterObjectsChart
 from k8s_charts.dashboards import DashboardsChart
 from k8s_charts.manifest import FolderChart, Renderer
+from k8s_charts.namespaces import FOLDER as CLUSTER_FOLDER
 from k8s_charts.namespaces import NamespacesChart
 from k8s_charts.service import ServiceWorkload
 from k8s_charts.service_extras import ServiceExtras
 from k8s_charts.service_secrets import ServiceSecrets
+from k8s_charts.storage import StorageChart
 
 __all__ = ["bootstrap_path", "bootstrap_values", "build_environment", "manifests_by_folder"]
 
@@ -28,7 +30,8 @@ def build_environment(catalog: Catalog, env: Environment) -> list[FolderChart]:
     depend on each other (Argo CD syncs each folder on its own), so one App each keeps rendering
     linear in the number of services instead of quadratic.
     """
-    charts: list[FolderChart] = [NamespacesChart(App(), "namespaces", catalog=catalog, env=env)]
+    charts: list[FolderChart] = [NamespacesChart(App(), "namespaces", catalog=catalog, env=env),
+                                 StorageChart(App(), "storage", env=env, folder=CLUSTER_FOLDER)]
     for service in env.services.values():
         chart = FolderChart(App(), f"svc-{service.name}", folder=f"{service.namespace}/{service.name}")
         ServiceWorkload(chart, "workload", env=env, service=service)

@@ -53,6 +53,8 @@ FREE_FORM: dict[str, dict[Path_, str]] = {
     "kube-prometheus-stack": {
         ("*", "*", "resources"): "container resources of Prometheus and Alertmanager, copied into their specs",
         ("prometheusOperator", "resources"): "the operator's container resources, copied into its pod spec",
+        ("prometheus", "prometheusSpec", "storageSpec"): "a StorageSpec, copied into the Prometheus object",
+        ("alertmanager", "alertmanagerSpec", "storage"): "a StorageSpec, copied into the Alertmanager object",
     },
     "grafana": {
         ("resources",): "container resources, copied into the pod spec",

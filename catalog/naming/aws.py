@@ -32,6 +32,7 @@ from catalog.naming.rules import (
 )
 
 __all__ = [
+    "VOLUME_KEY",
     "addon_role_name",
     "aws_secret_name",
     "aws_secret_prefix",
@@ -48,6 +49,7 @@ __all__ = [
     "image_name",
     "image_reference",
     "kms_alias",
+    "kms_alias_arn",
     "launch_template_name",
     "node_role_name",
     "postgres_identifier",
@@ -107,9 +109,18 @@ def state_lock_table_name(env: Environment) -> str:
     return f"{env.project}-{env.name}-tfstate-lock"
 
 
+# The purpose of the KMS key that encrypts node disks and the EBS CSI driver's volumes.
+VOLUME_KEY = "ebs"
+
+
 @derives(KMS_ALIAS)
 def kms_alias(env: Environment, purpose: str) -> str:
     return f"alias/{stack_name(env)}-{purpose}"
+
+
+def kms_alias_arn(env: Environment, purpose: str) -> str:
+    """The ARN of kms_alias: how the Kubernetes side names a key Terraform creates without knowing its id."""
+    return f"arn:aws:kms:{env.region}:{env.account_id}:{kms_alias(env, purpose)}"
 
 
 # --- AWS-side names (infra_stacks); shared with Kubernetes where a workload needs them ---

@@ -19,6 +19,7 @@ __all__ = [
     "CLUSTER_APP",
     "CLUSTER_CONFIG_APP",
     "DEFAULT_PROJECT",
+    "DEFAULT_STORAGE_CLASS",
     "GPU_NODE_POOL",
     "GPU_TAINT",
     "KUBERNETES_SERVICE_CIDR",
@@ -83,6 +84,9 @@ BOOTSTRAP_FOLDER = "bootstrap"
 # workload namespace, named after it.
 DEFAULT_PROJECT = "default"
 SYSTEM_PROJECT = "system"
+# The cluster's default StorageClass (k8s_charts.storage): encrypted gp3 from the EBS CSI driver. Every
+# add-on volume names it; EKS marks no class default since 1.30.
+DEFAULT_STORAGE_CLASS = "gp3"
 
 # Add-ons that call AWS through IRSA: the ServiceAccount their Helm chart runs under.
 ADDON_SERVICE_ACCOUNTS: dict[str, ServiceAccountRef] = {

@@ -45,10 +45,12 @@ from k8s_charts.addons.base import (
     irsa_service_account,
     zone_spread,
 )
+from k8s_charts.service_queries import SLO_WINDOW
+from k8s_charts.storage import volume_claim_template
 
 __all__ = ["ADDON", "CLOUDWATCH_UID", "DASHBOARD_LABEL", "GRAFANA_ACCOUNT", "GRAFANA_ADMIN_KEYS",
            "GRAFANA_ADMIN_SECRET", "GRAFANA_VAULT", "NAMESPACE", "NODE_POOL_METRIC_LABEL", "OPERATOR_VERSION",
-           "PROMETHEUS_UID", "RETENTION", "VERSION", "values"]
+           "PROMETHEUS_UID", "PROMETHEUS_VOLUME_GIB", "RETENTION", "RETENTION_SIZE", "VERSION", "values"]
 
 NAME = "kube-prometheus-stack"
 REPO_URL = "https://prometheus-community.github.io/helm-charts"
@@ -71,7 +73,22 @@ CLOUDWATCH_UID = "cloudwatch"
 # kube-state-metrics turns a Kubernetes label into a Prometheus one: `label_`, then every character outside
 # [a-zA-Z0-9_] replaced by '_' (v2.20.0 internal/store/utils.go SanitizeLabelName).
 NODE_POOL_METRIC_LABEL = "label_" + re.sub(r"[^a-zA-Z0-9_]", "_", naming.NODE_POOL_LABEL)
-RETENTION = "15d"
+# Prometheus keeps the SLO window (the availability and budget figures need all of it) on a volume of the
+# default class (k8s_charts.storage), so a restart or a node drain loses nothing. Sizing, one figure for
+# every environment: about 150,000 active series (node, kubelet, API server, kube-state-metrics, the
+# services' HTTP histograms) scraped every 30 s at under 2 bytes a sample is about 20 GB over 30 days,
+# plus the WAL; RETENTION_SIZE leaves 2.5x that for growth, and a fifth of the volume stays free for
+# compaction, which writes a new block before it deletes the old ones. Past RETENTION_SIZE Prometheus
+# drops the oldest blocks first, so the disk never fills. Dev and staging run fewer pods and could do with
+# less, for a saving of a few dollars a month: not worth a catalog field. Growing it: scaling.md.
+RETENTION = SLO_WINDOW
+PROMETHEUS_VOLUME_GIB = 64
+RETENTION_SIZE = f"{PROMETHEUS_VOLUME_GIB * 4 // 5}GiB"
+# Alertmanager keeps its silences and notification log on a volume too: without one a restart of a single
+# replica (dev), or of every replica at once, forgets the silences and pages again for what was already
+# sent. Replicas gossip both, so with more than one a replica whose zone is lost (its volume cannot follow
+# it) costs nothing. The data is kilobytes; 1 GiB is the smallest gp3 volume.
+ALERTMANAGER_VOLUME_GIB = 1
 # The Prometheus and Alertmanager objects the chart names after the release; the operator labels their
 # pods with these names (the chart's own disruption budgets select the same labels).
 PROMETHEUS = f"{NAME}-prometheus"
@@ -101,6 +118,8 @@ def values(env: Environment) -> dict[str, Any]:
                 "topologySpreadConstraints": zone_spread(
                     {"app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": PROMETHEUS}),
                 "retention": RETENTION,
+                "retentionSize": RETENTION_SIZE,
+                "storageSpec": {"volumeClaimTemplate": volume_claim_template(PROMETHEUS_VOLUME_GIB)},
                 "resources": COMPONENTS["prometheus"].resources,
                 # Select ServiceMonitors and PrometheusRules everywhere, not only this release's.
                 "serviceMonitorSelectorNilUsesHelmValues": False,
@@ -115,6 +134,7 @@ def values(env: Environment) -> dict[str, Any]:
                 "topologySpreadConstraints": zone_spread(
                     {"app.kubernetes.io/name": "alertmanager", "alertmanager": ALERTMANAGER}),
                 "resources": COMPONENTS["alertmanager"].resources,
+                "storage": {"volumeClaimTemplate": volume_claim_template(ALERTMANAGER_VOLUME_GIB)},
             },
         },
         "kube-state-metrics": {"metricLabelsAllowlist": [f"nodes=[{naming.NODE_POOL_LABEL}]"],

@@ -30,7 +30,7 @@ from catalog.platform_pods import (
 )
 from k8s_charts.addons.base import MAX_UNAVAILABLE, Addon, AddonNetwork, irsa_service_account, zone_spread
 
-__all__ = ["ADDON", "GATEWAY_HOST", "REPLICATION_FACTOR", "values"]
+__all__ = ["ADDON", "GATEWAY_HOST", "REPLICATION_FACTOR", "VOLUME_GIB", "values"]
 
 NAME = "loki"
 REPO_URL = "https://grafana-community.github.io/helm-charts"
@@ -40,6 +40,12 @@ NAMESPACE = naming.ADDON_NAMESPACES[NAME]
 DEPENDS_ON = ("kube-prometheus-stack",)
 GATEWAY_HOST = f"loki-gateway.{NAMESPACE}.svc.cluster.local"
 REPLICATION_FACTOR = LOKI_REPLICATION_FACTOR
+# The chart gives each single-binary replica a volume by default (`singleBinary.persistence`), with no
+# class; it is named here rather than left to the default class. The volume holds what is not in S3 yet:
+# the write-ahead log, the TSDB index being built and the compactor's work files, so a restart replays
+# instead of losing the last chunks. The chart's default size, 10 GiB, is kept: the WAL holds only chunks
+# not yet flushed to S3 (at most Loki's max_chunk_age, 2 h).
+VOLUME_GIB = 10
 # Resources and replica counts (Loki's: one, or a write quorum), kept where the capacity check counts them.
 COMPONENTS = ADDON_COMPONENTS[NAME]
 
@@ -87,7 +93,8 @@ def values(env: Environment) -> dict[str, Any]:
             },
         },
         "serviceAccount": irsa_service_account(env, NAME),
-        "singleBinary": _component(env, "single-binary"),
+        "singleBinary": {**_component(env, "single-binary"),
+                         "persistence": {"storageClass": naming.DEFAULT_STORAGE_CLASS, "size": f"{VOLUME_GIB}Gi"}},
         "gateway": _component(env, "gateway"),
         "sidecar": {"resources": K8S_SIDECAR},  # the rules sidecar in the single binary's pods
         **{cache: {"allocatedMemory": size} for cache, size in LOKI_CACHE_MB.items()},

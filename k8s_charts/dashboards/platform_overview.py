@@ -10,7 +10,7 @@ from typing import Any
 
 from catalog import Environment, naming
 from k8s_charts import service_queries as query
-from k8s_charts.addons.kube_prometheus_stack import RETENTION
+from k8s_charts.addons.kube_prometheus_stack import RETENTION, RETENTION_SIZE
 from k8s_charts.dashboards.panels import dashboard, prometheus, row, stat, timeseries
 
 __all__ = ["KIND", "platform_overview"]
@@ -21,8 +21,9 @@ BUDGET_STEPS = ((None, "red"), (0.0, "orange"), (0.25, "green"))
 DESCRIPTION = (
     f"Each service's availability (requests answered without a 5xx) and error budget over the SLO window "
     f"({query.SLO_WINDOW}, target {query.SLO_TARGET:.1%}), request rate and p99 latency. The window needs "
-    f"{query.SLO_WINDOW} of samples: Prometheus keeps {RETENTION}, so until retention covers the window these "
-    f"figures cover the samples it keeps."
+    f"{query.SLO_WINDOW} of samples: Prometheus keeps {RETENTION} on a persistent volume, at most "
+    f"{RETENTION_SIZE}. In the first {query.SLO_WINDOW} of an environment, or once the samples outgrow "
+    f"{RETENTION_SIZE} (Prometheus then drops the oldest), these figures cover the samples it has."
 )
 
 
