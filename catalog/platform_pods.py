@@ -27,8 +27,8 @@ from typing import NamedTuple
 from catalog.footprint import PodFootprint, Resources, Workload
 from catalog.models import Environment
 
-__all__ = ["ADDON_COMPONENTS", "CONFIG_RELOADER", "EKS_COMPONENTS", "K8S_SIDECAR", "LOKI_CACHE_MB", "LOKI_CANARY",
-           "LOKI_REPLICATION_FACTOR", "MEMCACHED_EXPORTER", "NODE_DAEMONS", "NODE_EXPORTER", "Component",
+__all__ = ["ADDON_COMPONENTS", "ALLOY", "CONFIG_RELOADER", "EKS_COMPONENTS", "K8S_SIDECAR", "LOKI_CACHE_MB",
+           "LOKI_CANARY", "LOKI_REPLICATION_FACTOR", "MEMCACHED_EXPORTER", "NODE_DAEMONS", "NODE_EXPORTER", "Component",
            "DaemonSet", "platform_workloads"]
 
 
@@ -89,6 +89,8 @@ K8S_SIDECAR = resources("20m", "64Mi", "100m", "128Mi")
 MEMCACHED_EXPORTER = resources("10m", "32Mi", "100m", "64Mi")
 NODE_EXPORTER = resources("20m", "32Mi", "200m", "64Mi")
 LOKI_CANARY = resources("10m", "32Mi", "100m", "64Mi")
+# Grafana Alloy, tailing the logs of one node's containers and pushing them to Loki.
+ALLOY = resources("25m", "128Mi", "500m", "512Mi")
 # What each Loki cache gives memcached (`allocatedMemory`, MB). The chart's default for the chunks cache,
 # 8192 (a 9.6 GiB request), fits no node of dev's pools; this platform's log volume needs far less.
 LOKI_CACHE_MB = {"chunksCache": 2048, "resultsCache": 1024}
@@ -149,6 +151,8 @@ ADDON_COMPONENTS: dict[str, dict[str, Component]] = {
     "tempo": {
         "tempo": _one(resources("200m", "512Mi", "1", "2Gi"), replicas=single),
     },
+    # A DaemonSet only: counted per node (NODE_DAEMONS).
+    "alloy": {},
 }
 # EKS add-ons that run as Deployments (kube-system).
 EKS_COMPONENTS: dict[str, Component] = {
@@ -164,6 +168,9 @@ NODE_DAEMONS = (
     DaemonSet("node-exporter", (NODE_EXPORTER,), tainted_pools=True),
     # Loki's; the chart sets no tolerations.
     DaemonSet("loki-canary", (LOKI_CANARY,), tainted_pools=False),
+    # The log collector, with its config reloader (the same prometheus-config-reloader image); it tolerates
+    # the gpu and pci taints, so every node's logs reach Loki (k8s_charts.addons.alloy).
+    DaemonSet("alloy", (ALLOY, CONFIG_RELOADER), tainted_pools=True),
 )
 
 

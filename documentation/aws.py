@@ -111,8 +111,8 @@ def postgres(env: Environment) -> list[str]:
             ("Multi-AZ", yes_no(settings.multi_az)),
             ("Backup retention", _days(settings.backup_retention_days)),
             ("Deletion protection", yes_no(settings.deletion_protection)),
-            ("Final snapshot", f"{code(naming.final_snapshot_identifier(stack))}-YYYYMMDDhhmmss, the UTC time of the plan "
-                               "that created the instance"),
+            ("Final snapshot", f"{code(naming.final_snapshot_identifier(stack))}-YYYYMMDDhhmmss, "
+                               "the UTC time of the plan that created the instance"),
             ("Subnet group", code(naming.db_subnet_group_name(stack))),
             ("Parameter group", code(naming.db_parameter_group_name(stack))),
             ("Security group", code(naming.security_group_name(stack, "postgres"))),

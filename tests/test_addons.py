@@ -18,7 +18,7 @@ from k8s_charts.addons import ADDONS, kube_prometheus_stack, loki, tempo
 
 EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+$")
 EXPECTED = {"argocd", "gateway-api-crds", "nginx-gateway-fabric", "aws-load-balancer-controller", "cert-manager",
-            "external-secrets", "kube-prometheus-stack", "loki", "tempo"}
+            "external-secrets", "kube-prometheus-stack", "loki", "tempo", "alloy"}
 
 
 def find(values: Any, key: str) -> Iterator[Any]:
@@ -112,9 +112,10 @@ def test_replicas_follow_the_environment(catalog: Catalog, env_name: str) -> Non
 @pytest.mark.parametrize("env_name", ENVIRONMENTS)
 @pytest.mark.parametrize("name", sorted(name for name in EXPECTED if ADDONS[name].values))
 def test_resources_are_set(catalog: Catalog, env_name: str, name: str) -> None:
-    # A volume claim's `resources` request storage; those are not a container's.
-    resources = [r for r in find(ADDONS[name].values(catalog.environments[env_name]), "resources")
-                 if "storage" not in r.get("requests", {})]
+    # Container resources are maps; RBAC rules' `resources` are lists of API resources, and a volume
+    # claim's `resources` request storage.
+    values = ADDONS[name].values(catalog.environments[env_name])
+    resources = [r for r in find(values, "resources") if isinstance(r, dict) and "storage" not in r.get("requests", {})]
     assert resources and all({"requests", "limits"} <= set(r) for r in resources), name
 
 

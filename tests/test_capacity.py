@@ -238,6 +238,9 @@ def test_what_is_counted_is_what_is_installed(env_name: str) -> None:
     daemons = {daemon.name: daemon for daemon in NODE_DAEMONS}
     assert daemons["node-exporter"].containers[0] in _resources_in(ADDONS["kube-prometheus-stack"].values(env))
     assert daemons["loki-canary"].containers[0] in _resources_in(ADDONS["loki"].values(env))
+    # Alloy and its config reloader, both ways (its RBAC rules' `resources` are lists).
+    containers = [found for found in _resources_in(ADDONS["alloy"].values(env)) if isinstance(found, dict)]
+    assert containers == list(daemons["alloy"].containers)
 
 
 def test_the_page_shows_every_pool_and_namespace() -> None:

@@ -45,6 +45,12 @@ Path_ = tuple[str, ...]
 # Kubernetes object or a config file, so any key below them is the chart's intent. Only needed where
 # the chart has no schema saying so; `*` matches one key.
 FREE_FORM: dict[str, dict[Path_, str]] = {
+    "alloy": {
+        ("alloy", "resources"): "the Alloy container's resources, copied into its spec",
+        ("alloy", "securityContext"): "the Alloy container's security context, copied into its spec",
+        ("configReloader", "resources"): "the config reloader container's resources, copied into its spec",
+        ("global", "podSecurityContext"): "the pod's security context, copied into the pod spec",
+    },
     "argo-cd": {
         ("*", "resources"): "container resources, copied into the pod spec",
         ("configs", "cm"): "every key becomes an argocd-cm entry",

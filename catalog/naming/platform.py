@@ -69,6 +69,7 @@ ADDON_NAMESPACES: dict[str, str] = {
     "aws-load-balancer-controller": "aws-load-balancer-controller",
     "loki": "observability",
     "tempo": "observability",
+    "alloy": "observability",
 }
 # The app-of-apps (k8s_charts.argocd): the root, the namespaces folder, the cluster-wide objects
 # folder and the services ApplicationSet's folder; each add-on is an Application too.
