@@ -23,6 +23,7 @@ __all__ = ["AwsNames", "Document", "Expected", "RoleUse", "StoreAccount", "aws_n
 ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
 ECR_IMAGE = re.compile(r"(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([^:@]+)")
 WEB_ACL_ARN = re.compile(r"arn:aws:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/[^/\s]+/[^/\s]+")
+KMS_ALIAS_ARN = re.compile(r"arn:aws:kms:[a-z0-9-]+:\d{12}:alias/[A-Za-z0-9/_-]+")
 SECRETS_MANAGER = "SecretsManager"
 # SecretStore providers whose auth reads as a ServiceAccount of the store's namespace -> that auth's key
 STORE_AUTH = {"aws": "jwt", "vault": "kubernetes"}
@@ -84,6 +85,7 @@ class AwsNames:
     buckets: dict[str, str] = field(default_factory=dict)
     repositories: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (account, region, name)
     web_acls: dict[str, str] = field(default_factory=dict)
+    key_aliases: dict[str, str] = field(default_factory=dict)  # KMS alias ARN -> file (the StorageClass's key)
     target_groups: dict[str, str] = field(default_factory=dict)  # TargetGroupBinding targetGroupName -> file
     hosts: dict[str, str] = field(default_factory=dict)  # HTTPRoute hostnames -> file
     stores: list[StoreAccount] = field(default_factory=list)
@@ -175,7 +177,7 @@ def _secrets(doc: Document, stores: set[str], names: AwsNames) -> None:
 
 
 def _values(doc: Document, names: AwsNames) -> None:
-    """Buckets, ECR images and web ACL ARNs, wherever they are written."""
+    """Buckets, ECR images, web ACL and KMS alias ARNs, wherever they are written."""
     for path, value in _walk(doc.body):
         if not isinstance(value, str):
             continue
@@ -185,6 +187,8 @@ def _values(doc: Document, names: AwsNames) -> None:
             names.repositories.setdefault(match.groups(), doc.path)
         for arn in WEB_ACL_ARN.findall(value):
             names.web_acls.setdefault(arn, doc.path)
+        for arn in KMS_ALIAS_ARN.findall(value):
+            names.key_aliases.setdefault(arn, doc.path)
 
 
 def aws_names(docs: list[Document]) -> AwsNames:

@@ -32,6 +32,7 @@ SUBJECTS = {
                                            "aws_s3_bucket_server_side_encryption_configuration")),
     "repository": ("aws_ecr_repository", "name", ()),
     "web-acl": ("aws_wafv2_web_acl", "name", ()),
+    "key": ("aws_kms_alias", "name", ()),
     "edge": ("aws_lb_target_group", "name", EDGE_TYPES),
 }
 AUDIENCE = "sts.amazonaws.com"
@@ -114,6 +115,14 @@ def _web_acl_problems(aws: Callable[[str], Any], arn: str) -> list[str]:
     return []
 
 
+def _key_problems(aws: Callable[[str], Any], alias_arn: str) -> list[str]:
+    """The alias resolves to an enabled symmetric key, as EC2 needs to encrypt a volume with it."""
+    key = aws("kms").describe_key(KeyId=alias_arn)["KeyMetadata"]
+    if (key["KeyState"], key["KeySpec"]) != ("Enabled", "SYMMETRIC_DEFAULT"):
+        return [f"key {key['KeyId']} is {key['KeyState']}, {key['KeySpec']}"]
+    return []
+
+
 Inspection = tuple[str, str | None, str, Callable[[], list[str]]]
 
 
@@ -136,6 +145,8 @@ def _inspections(aws: Callable[[str], Any], names: AwsNames, region: str,
            lambda repo=repo: _repository_problems(aws, region, repo)) for repo, source in names.repositories.items()],
         *[("web-acl", arn.rsplit("/", 2)[-2], f"{arn} ({source})", lambda arn=arn: _web_acl_problems(aws, arn))
           for arn, source in names.web_acls.items()],
+        *[("key", arn.split(":", 5)[-1], f"{arn} ({source})", lambda arn=arn: _key_problems(aws, arn))
+          for arn, source in names.key_aliases.items()],
         *[("secret-store", _store_role(names, store), f"{store.namespace}/{store.store} ({store.source})",
            lambda store=store: _store_problems(aws, names, store)) for store in names.stores],
         *[("edge", group, f"target group {group} ({source})",

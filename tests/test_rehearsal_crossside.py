@@ -25,6 +25,7 @@ STACK = {"resource": {
     "aws_ecr_repository": {"metering": {"name": "payledger/metering-service"}},
     "aws_wafv2_web_acl": {"edge": {"name": "payledger-dev"}},
     "aws_lb_target_group": {"edge": {"name": "payledger-dev-nginx"}},
+    "aws_kms_alias": {"ebs": {"name": "alias/payledger-dev-ebs"}},
     "aws_lb": {"edge": {"name": "payledger-dev-edge"}},
     "aws_wafv2_web_acl_association": {"edge": {"resource_arn": "${aws_lb.edge.arn}"}},
 }}
@@ -151,3 +152,17 @@ def test_manifests_that_bind_no_target_group_fail(aws, dev: Environment) -> None
     found.target_groups.clear()
     (failure,) = cross_side(aws, found, dev.region, STACK, excluded={}).failures
     assert str(failure) == "edge gitops_out: no TargetGroupBinding binds the edge's target group"
+
+
+def test_the_volume_key_alias_must_name_an_enabled_key(aws, dev: Environment) -> None:
+    aws("secretsmanager").create_secret(Name=SECRET, SecretString=json.dumps({"host": "db", "port": "5432"}))
+    deploy_edge(aws, dev)
+    key = aws("kms").create_key()["KeyMetadata"]["KeyId"]
+    aws("kms").create_alias(AliasName="alias/payledger-dev-ebs", TargetKeyId=key)
+    found = names(dev)
+    alias = f"arn:aws:kms:{dev.region}:{dev.account_id}:alias/payledger-dev-ebs"
+    found.key_aliases[alias] = "storageclass-gp3.yaml"
+    assert cross_side(aws, found, dev.region, STACK, excluded={}).failures == []
+    aws("kms").disable_key(KeyId=key)
+    (failure,) = cross_side(aws, found, dev.region, STACK, excluded={}).failures
+    assert str(failure) == f"key {alias} (storageclass-gp3.yaml): key {key} is Disabled, SYMMETRIC_DEFAULT"
