@@ -2,7 +2,7 @@
 
     python main.py synth      [--env ENV]... [--only kubernetes|terraform] [--catalog PATH]
     python main.py check      is the committed gitops_out/ what the code synthesizes now?
-    python main.py validate   schemas, CRDs and cross-object invariants of gitops_out/
+    python main.py validate   [--env ENV]...: schemas, CRDs and cross-object invariants of gitops_out/
     python main.py diff       [--base REF] [--env ENV]... [--format text|markdown]: what this change does
     python main.py set-image  SERVICE TAG --env ENV... | --all-envs: bump an image, then synth
     python main.py verify     --env ENV: is the deployed environment what the catalog asks for?
@@ -65,6 +65,7 @@ def parser() -> argparse.ArgumentParser:
     which.add_argument("--all-envs", action="store_true", help="every environment")
     command("check", check, "Exit 1 and list the files that differ when gitops_out/ is not what synth makes now.")
     sub = command("validate", validate, "Validate every object under gitops_out/ (schemas, CRDs, invariants).")
+    sub.add_argument("--env", action="append", help="only this environment (repeatable; default: all)")
     sub.add_argument("--crd-dir", help="folder of CustomResourceDefinition YAML files for custom resources")
     sub = command("diff", diff, "Show what this change does against a git revision, per object and address "
                   "(exit 1 when anything changes).")

@@ -53,13 +53,16 @@ def validate(catalog, args: argparse.Namespace) -> int:
             raise InputError(f"--crd-dir {args.crd_dir}: no such folder")
         crds = CrdSchemas(Path(args.crd_dir))
     versions = {name: env.kubernetes_version for name, env in catalog.environments.items()}
+    env_names = args.env or list(catalog.environments)
     with checkout_lock(args, exclusive=False):
         report = validate_tree(out, kubernetes_versions=versions, crds=crds,
-                               gitops_repo=catalog.project.gitops_repo_url)
-    unsupported, aging = kubernetes_support(catalog, datetime.date.today())
+                               gitops_repo=catalog.project.gitops_repo_url, env_names=args.env)
+    errors, warnings = kubernetes_support(catalog, datetime.date.today())  # at ("environments", name, ...)
+    unsupported = [finding for finding in errors if finding.path[1] in env_names]
+    aging = [finding for finding in warnings if finding.path[1] in env_names]
     for finding in aging:
         problem(f"warning: {catalog.source}: {'.'.join(finding.path)}: {finding.message}")
-    capacity_warnings(catalog, list(catalog.environments))
+    capacity_warnings(catalog, env_names)
     for finding in unsupported:
         print(f"{catalog.source}: {'.'.join(finding.path)}: {finding.message}")
     for finding in report.findings:

@@ -174,8 +174,8 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert exit_info.value.code == 2
 
 
-def validate(out: Path, crd_dir: Path | None = SHARED_CRDS) -> int:
-    args = ["validate", "--catalog", CATALOG, "--out", str(out)]
+def validate(out: Path, crd_dir: Path | None = SHARED_CRDS, *, env: str | None = None) -> int:
+    args = ["validate", "--catalog", CATALOG, "--out", str(out), *(["--env", env] if env else [])]
     return main.main([*args, "--crd-dir", str(crd_dir)] if crd_dir else args)
 
 
@@ -228,8 +228,18 @@ def test_validate_catches_broken_objects(
     copy: Path, relative: str, change, expected: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     edit_yaml(copy / relative, change)
-    assert validate(copy) == 1
+    assert validate(copy, env=relative.split("/")[0]) == 1  # the environment of the broken file is enough
     assert expected in capsys.readouterr().out
+
+
+@requires_crds
+def test_validate_env_checks_that_environment_only(copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken, other = ENVIRONMENTS[0], ENVIRONMENTS[-1]
+    deployment = next((copy / broken).rglob("deployment-*.yaml"))
+    edit_yaml(deployment, lambda m: m["spec"].update(replicas=3))
+    assert validate(copy, env=other) == 0
+    assert validate(copy, env=broken) == 1
+    assert str(deployment.relative_to(copy.parent)) in capsys.readouterr().out
 
 
 @requires_crds
@@ -238,7 +248,7 @@ def test_validate_requires_every_companion(copy: Path, capsys: pytest.CaptureFix
     for kind in ("horizontalpodautoscaler", "poddisruptionbudget", "serviceaccount", "networkpolicy"):
         for path in folder.glob(f"{kind}-*.yaml"):
             path.unlink()
-    assert validate(copy) == 1
+    assert validate(copy, env="prod") == 1
     found = capsys.readouterr().out
     for message in ("no HorizontalPodAutoscaler targets it", "no PodDisruptionBudget selects its pods",
                     "ServiceAccount 'billing-service' is not defined beside it",

@@ -12,7 +12,7 @@ Each environment's bootstrap folder holds Helm values files, not Kubernetes obje
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +26,11 @@ from validation.schemas import CrdSchemas, builtin_errors, is_builtin
 __all__ = ["CrdSchemas", "Finding", "Report", "builtin_errors", "validate_tree"]
 
 
-def _load(root: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every document under `root` as (path from the repository, object), bootstrap folders left out."""
-    for path in sorted(root.rglob("*.yaml")):
+def _load(root: Path, env_names: Sequence[str] | None) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every document under `root` (or its `env_names` folders) as (path from the repository, object),
+    bootstrap folders left out."""
+    folders = [root / name for name in env_names] if env_names is not None else [root]
+    for path in sorted(path for folder in folders for path in folder.rglob("*.yaml")):
         if path.relative_to(root).parts[1:2] == (BOOTSTRAP_FOLDER,):
             continue
         relative = path.relative_to(root.parent).as_posix()
@@ -38,12 +40,14 @@ def _load(root: Path) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def validate_tree(
-    root: Path, *, kubernetes_versions: dict[str, str], crds: CrdSchemas | None, gitops_repo: str
+    root: Path, *, kubernetes_versions: dict[str, str], crds: CrdSchemas | None, gitops_repo: str,
+    env_names: Sequence[str] | None = None,
 ) -> Report:
-    """Validate every object under `root` (gitops_out/); `kubernetes_versions` maps env -> "1.30";
-    `gitops_repo` is the repository `root` is committed to (Argo CD paths elsewhere are not checked)."""
+    """Validate every object under `root` (gitops_out/), or under its `env_names` folders only;
+    `kubernetes_versions` maps env -> "1.35"; `gitops_repo` is the repository `root` is committed to
+    (Argo CD paths elsewhere are not checked)."""
     report = Report()
-    objects: list[tuple[str, dict[str, Any]]] = list(_load(root))
+    objects: list[tuple[str, dict[str, Any]]] = list(_load(root, env_names))
     for file, manifest in objects:
         subject = f"{manifest.get('kind')}/{manifest.get('metadata', {}).get('name')}"
         env = file.split("/")[1]
