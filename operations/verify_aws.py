@@ -7,10 +7,13 @@ tests/test_verify_aws.py proves they match the synthesized JSON.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 
@@ -26,12 +29,18 @@ Client = Callable[[str], Any]
 CONFIG = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=60)
 KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
 NO_WEB_ACL = "no regional web ACL of that name"
+# The services' API models, parsed once per process (megabytes of JSON each) however many connections
+# it makes: verify makes one, the rehearsal one per environment, the tests one each.
+_API_MODELS = botocore.loaders.create_loader()
 
 
 def connect(env: Environment, endpoint_url: str | None) -> Client:
     """A client factory for the environment's region, after proving the credentials are its account's."""
-    session = boto3.session.Session(region_name=env.region)
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _API_MODELS)
+    session = boto3.session.Session(botocore_session=core, region_name=env.region)
 
+    @functools.cache  # one client per service: making one loads and parses the service's whole API model
     def client(service: str) -> Any:
         return session.client(service, endpoint_url=endpoint_url, config=CONFIG)
 

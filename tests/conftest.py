@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import pytest
 from catalog_params import CATALOG
 
 from catalog import Catalog, Environment
+
+# The in-process AWS emulator (moto) of the verify and rehearsal tests: no test reads its ~40,000 sample
+# AMIs, which it would otherwise load for every region of every test.
+os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +36,7 @@ def infra(catalog: Catalog, tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="session")
 def terraform_plans(infra, tmp_path_factory: pytest.TempPathFactory):
-    """init, validate and an offline plan of every stack, running in the background; futures by stack."""
+    """init and an offline plan (which validates) of every stack, running in the background; futures by stack."""
     from terraform_support import start_plans
 
     pool, futures = start_plans(infra.outdir / "stacks", list(infra.stacks), tmp_path_factory.mktemp("plans"),
@@ -51,10 +56,28 @@ def slow_path_synth(tmp_path_factory: pytest.TempPathFactory):
     process.wait()
 
 
+@pytest.fixture(scope="session")
+def checkov_scans(request: pytest.FixtureRequest):
+    """The policy scans the session's tests read, running in the background, by framework: the synthesized
+    stacks (test_terraform_integration.py) and the committed gitops_out/ (test_kubernetes_policy.py)."""
+    from checkov_support import CHECKOV, start
+
+    files = {item.path.name for item in request.session.items}
+    scans = {}
+    if CHECKOV.is_file() and "test_terraform_integration.py" in files:
+        scans["terraform_json"] = start(request.getfixturevalue("infra").outdir, "terraform_json")
+    if CHECKOV.is_file() and "test_kubernetes_policy.py" in files:
+        scans["kubernetes"] = start("gitops_out", "kubernetes")
+    yield scans
+    for scan in scans.values():
+        scan.kill()
+        scan.wait()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _start_background_work_early(request: pytest.FixtureRequest) -> None:
-    """Start the Terraform plans and the slow-path synth before the first test when this session runs
-    them: their minute of work in other processes then runs beside the suite instead of after it."""
+    """Start the Terraform plans, the policy scans and the slow-path synth before the first test when this
+    session runs them: their minute of work in other processes then runs beside the suite instead of after it."""
     from terraform_support import MISSING
 
     files = {item.path.name for item in request.session.items}
@@ -62,3 +85,4 @@ def _start_background_work_early(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("slow_path_synth")
     if MISSING is None and "test_terraform_integration.py" in files:
         request.getfixturevalue("terraform_plans")
+    request.getfixturevalue("checkov_scans")
