@@ -50,10 +50,14 @@ def set_image_tag(text: str, *, service: str, tag: str, env_names: Sequence[str]
     for edit in sorted(edits, key=lambda edit: edit.line, reverse=True):  # bottom up: earlier lines stay put
         lines[edit.line:edit.line + edit.count] = [edit.text]
     edited = "".join(lines)
-    if yaml.safe_load(edited) != _expected(yaml.safe_load(text), service, tag, env_names):
+    if _parsed(edited) != _expected(_parsed(text), service, tag, env_names):
         raise EditError(f"{source}: environments.*.{OVERRIDES}.{service}: cannot be edited in place in this layout; "
                         f"set {FIELD} there by hand")
     return edited
+
+
+def _parsed(text: str) -> dict:
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml where it is built
 
 
 def _expected(data: dict, service: str, tag: str, env_names: Sequence[str]) -> dict:

@@ -3,6 +3,7 @@ malformed, and alerted on when a service stops exposing a metric it declared."""
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -19,14 +20,14 @@ from k8s_charts.manifest import FolderChart
 from k8s_charts.service_extras import ServiceExtras
 
 ROOT = Path(__file__).resolve().parent.parent
-GOOD = (ROOT / "platform.yaml").read_text(encoding="utf-8")
+GOOD = yaml.load((ROOT / "platform.yaml").read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
 
 
 def problems(edit: Callable[[dict[str, Any]], None]) -> list[str]:
-    data = yaml.safe_load(GOOD)
+    data = copy.deepcopy(GOOD)
     edit(data)
     with pytest.raises(CatalogError) as error:
-        load_catalog(Path("bad.yaml"), text=yaml.safe_dump(data, sort_keys=False))
+        load_catalog(Path("bad.yaml"), text=yaml.dump(data, Dumper=yaml.CSafeDumper, sort_keys=False))
     return [str(problem) for problem in error.value.problems]
 
 

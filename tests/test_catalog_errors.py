@@ -25,13 +25,14 @@ from catalog.yaml_source import MAX_BYTES, MAX_DEPTH, MAX_ITEMS
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = (ROOT / "platform.yaml").read_text(encoding="utf-8")
+GOOD_DATA = yaml.load(GOOD, Loader=yaml.CSafeLoader)
 LINE = re.compile(r"^bad\.yaml(:\d+)?: \S.*$")
 
 
 def mutate(edit: Callable[[dict[str, Any]], None]) -> str:
-    data = yaml.safe_load(GOOD)
+    data = copy.deepcopy(GOOD_DATA)
     edit(data)
-    return yaml.safe_dump(data, sort_keys=False)
+    return yaml.dump(data, Dumper=yaml.CSafeDumper, sort_keys=False)
 
 
 def svc(name: str) -> Callable[[dict[str, Any]], dict[str, Any]]:

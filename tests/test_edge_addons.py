@@ -71,7 +71,7 @@ def _proxy_spec_schema() -> dict[str, Any]:
     path = CRD_DIR / "gateway.nginx.org_nginxproxies.yaml"
     if not path.is_file():
         pytest.skip(f"no {path}")
-    crd = next(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+    crd = next(yaml.load_all(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader))
     (version,) = [v for v in crd["spec"]["versions"] if v["storage"]]
     return _strict(copy.deepcopy(version["schema"]["openAPIV3Schema"]["properties"]["spec"]))
 

@@ -9,24 +9,18 @@ is the target group's name, derived once in catalog.naming.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from catalog_params import ENVIRONMENTS
+from gitops_support import committed
 from infra_support import resources
 
 from catalog import Catalog, naming
 
-ROOT = Path(__file__).resolve().parent.parent
 
-
-def committed(env_name: str) -> dict[tuple[str, str, str], dict[str, Any]]:
-    folder = ROOT / "gitops_out" / env_name
-    assert folder.is_dir(), f"{folder} missing: run `make synth` (gitops_out/ is committed)"
-    docs = [doc for path in sorted(folder.rglob("*.yaml")) if naming.BOOTSTRAP_FOLDER not in path.parts
-            for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if isinstance(doc, dict)]
+def committed_objects(env_name: str) -> dict[tuple[str, str, str], dict[str, Any]]:
+    docs = [doc for path, doc in committed(env_name) if naming.BOOTSTRAP_FOLDER not in path.parts]
     return {(doc["kind"], doc["metadata"].get("namespace", ""), doc["metadata"]["name"]): doc for doc in docs}
 
 
@@ -46,7 +40,7 @@ def ref(kind: str, key: str, attribute: str) -> str:
 @pytest.fixture(scope="module")
 def sides(infra, catalog: Catalog):
     """`sides(env_name)` -> (that stack's Terraform JSON, the objects committed under gitops_out/<env>)."""
-    return lambda env_name: (infra.json(naming.stack_name(catalog.environments[env_name])), committed(env_name))
+    return lambda env_name: (infra.json(naming.stack_name(catalog.environments[env_name])), committed_objects(env_name))
 
 
 @pytest.mark.parametrize("env_name", ENVIRONMENTS)

@@ -5,25 +5,20 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from catalog_params import ENVIRONMENTS
+from gitops_support import committed
 from infra_support import resources
 
 from catalog import Catalog, naming
 
-ROOT = Path(__file__).resolve().parent.parent
 ROLE_ARN = re.compile(r"arn:aws:iam::(\d{12}):role/([\w+=,.@-]+)")
 
 
 def manifests(env_name: str) -> list[dict[str, Any]]:
-    folder = ROOT / "gitops_out" / env_name
-    assert folder.is_dir(), f"{folder} missing: run `make synth` (gitops_out/ is committed)"
-    return [doc for path in sorted(folder.rglob("*.yaml"))
-            for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if isinstance(doc, dict)]
+    return [doc for _, doc in committed(env_name)]
 
 
 def stack_roles(infra, catalog: Catalog, env_name: str) -> dict[str, dict[str, Any]]:
@@ -35,7 +30,7 @@ def stack_roles(infra, catalog: Catalog, env_name: str) -> dict[str, dict[str, A
 def test_every_role_arn_in_gitops_out_is_created_by_the_stack(infra, catalog: Catalog, env_name: str) -> None:
     env = catalog.environments[env_name]
     roles = stack_roles(infra, catalog, env_name)
-    text = yaml.safe_dump_all(manifests(env_name))
+    text = json.dumps(manifests(env_name))
     referenced = set(ROLE_ARN.findall(text))
     assert referenced, "no IRSA role ARNs found under gitops_out/"
     for account, role_name in referenced:

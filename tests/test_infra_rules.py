@@ -14,14 +14,14 @@ from catalog_params import ENVIRONMENTS
 from catalog import Catalog, CatalogError, load_catalog, naming, rules
 
 ROOT = Path(__file__).resolve().parent.parent
-GOOD = yaml.safe_load((ROOT / "platform.yaml").read_text(encoding="utf-8"))
+GOOD = yaml.load((ROOT / "platform.yaml").read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
 
 
 def rejected(tmp_path: Path, edit: Callable[[dict[str, Any]], None]) -> list[str]:
-    data = yaml.safe_load(yaml.safe_dump(GOOD))
+    data = copy.deepcopy(GOOD)
     edit(data)
     path = tmp_path / "bad.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    path.write_text(yaml.dump(data, Dumper=yaml.CSafeDumper, sort_keys=False), encoding="utf-8")
     with pytest.raises(CatalogError) as error:
         load_catalog(path)
     return [str(problem) for problem in error.value.problems]

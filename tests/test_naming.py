@@ -82,7 +82,7 @@ def test_every_real_name_is_accepted(catalog: Catalog) -> None:
 def _rendered(env_name: str, namespace: str, folder: Path) -> set[tuple[str, str, str]]:
     found = set()
     for path in folder.glob("*.yaml"):
-        manifest = yaml.safe_load(path.read_text(encoding="utf-8"))
+        manifest = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
         found.add((manifest["metadata"].get("namespace", namespace), manifest["kind"], manifest["metadata"]["name"]))
     return found
 

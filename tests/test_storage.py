@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from catalog_params import ENVIRONMENTS
 from crd_validation import validate_builtin
+from gitops_support import ROOT, committed
 from infra_support import resources
 
 from catalog import Catalog, naming
@@ -20,7 +20,6 @@ from k8s_charts.addons import ADDONS, kube_prometheus_stack
 from k8s_charts.service_queries import SLO_WINDOW
 from k8s_charts.storage import DEFAULT_CLASS_ANNOTATION, PROVISIONER
 
-ROOT = Path(__file__).resolve().parent.parent
 DURATION = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
 SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}
 BYTES = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
@@ -38,16 +37,9 @@ def size_bytes(size: str) -> int:
     return int(number) * BYTES[unit]
 
 
-def committed(env_name: str, kind: str) -> list[tuple[Path, dict[str, Any]]]:
+def committed_of_kind(env_name: str, kind: str) -> list[tuple[Path, dict[str, Any]]]:
     """The committed objects of one kind under gitops_out/<env>/, with their files."""
-    folder = ROOT / "gitops_out" / env_name
-    assert folder.is_dir(), f"{folder} missing: run `make synth` (gitops_out/ is committed)"
-    found = []
-    for path in sorted(folder.rglob("*.yaml")):
-        text = path.read_text(encoding="utf-8")
-        if f"\nkind: {kind}\n" in text:
-            found += [(path, doc) for doc in yaml.safe_load_all(text) if doc and doc.get("kind") == kind]
-    return found
+    return [(path, doc) for path, doc in committed(env_name) if doc.get("kind") == kind]
 
 
 def claims(values: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, str | None]]:
@@ -69,13 +61,13 @@ def claims(values: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, str |
 
 
 def defined_classes(env_name: str) -> dict[str, dict[str, Any]]:
-    return {doc["metadata"]["name"]: doc for _, doc in committed(env_name, "StorageClass")}
+    return {doc["metadata"]["name"]: doc for _, doc in committed_of_kind(env_name, "StorageClass")}
 
 
 @pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_one_default_storage_class_of_encrypted_gp3(catalog: Catalog, env_name: str) -> None:
     env = catalog.environments[env_name]
-    defaults = [doc for _, doc in committed(env_name, "StorageClass")
+    defaults = [doc for _, doc in committed_of_kind(env_name, "StorageClass")
                 if doc["metadata"].get("annotations", {}).get(DEFAULT_CLASS_ANNOTATION) == "true"]
     assert len(defaults) == 1, f"{env_name}: {len(defaults)} default StorageClasses, Kubernetes wants one"
     (default,) = defaults
@@ -106,10 +98,10 @@ def test_every_addon_volume_claim_names_a_class_the_platform_defines(catalog: Ca
 @pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_storage_class_syncs_before_every_addon_that_claims_volumes(catalog: Catalog, env_name: str) -> None:
     env = catalog.environments[env_name]
-    (path,) = [path for path, doc in committed(env_name, "StorageClass")
+    (path,) = [path for path, doc in committed_of_kind(env_name, "StorageClass")
                if doc["metadata"]["name"] == naming.DEFAULT_STORAGE_CLASS]
     folder = str(path.parent.relative_to(ROOT))
-    apps = {doc["metadata"]["name"]: doc for _, doc in committed(env_name, "Application")}
+    apps = {doc["metadata"]["name"]: doc for _, doc in committed_of_kind(env_name, "Application")}
     (owner,) = [app for app in apps.values() if app["spec"]["source"].get("path") == folder]
 
     def wave(app: dict[str, Any]) -> int:
