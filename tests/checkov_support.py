@@ -1,4 +1,8 @@
-"""checkov as the policy tests run it: one skip list per framework, reasons required, JSON results."""
+"""checkov as the policy tests run it: one skip list per framework, reasons required, JSON results.
+
+Each scan is a few seconds of work in its own process: conftest starts both before the first test, so
+they run beside the suite, and the policy tests read their results.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,15 @@ import re
 import subprocess
 from pathlib import Path
 
-__all__ = ["CHECKOV", "failed_and_passed", "skips_with_reasons"]
+from background_support import BACKGROUND
+
+__all__ = ["CHECKOV", "CONFIGS", "failed_and_passed", "skips_with_reasons", "start"]
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECKOV = Path(os.environ.get("CHECKOV_BIN", ROOT / ".venv-checkov" / "bin" / "checkov"))
+# The skip list of each framework, with a reason for each skip.
+CONFIGS = {"terraform_json": ROOT / "policy" / "checkov-terraform.yaml",
+           "kubernetes": ROOT / "policy" / "checkov-kubernetes.yaml"}
 
 
 def skips_with_reasons(config: Path, check_pattern: str) -> list[str]:
@@ -25,17 +34,22 @@ def skips_with_reasons(config: Path, check_pattern: str) -> list[str]:
     return [check for _, check in skips]
 
 
-def failed_and_passed(target: Path | str, framework: str, config: Path) -> tuple[list[str], int]:
-    """Run checkov on `target`; return the failed checks (one line each) and the passed count."""
-    result = subprocess.run(
-        [str(CHECKOV), "-d", str(target), "--framework", framework, "--skip-download",
-         "--config-file", str(config), "-o", "json", "--quiet"],
-        text=True, capture_output=True, timeout=900, check=False, cwd=ROOT,
+def start(target: Path | str, framework: str) -> subprocess.Popen[str]:
+    """checkov on `target`, in the background."""
+    return subprocess.Popen(
+        [*BACKGROUND, str(CHECKOV), "-d", str(target), "--framework", framework, "--skip-download",
+         "--config-file", str(CONFIGS[framework]), "-o", "json", "--quiet"],
+        text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
     )
-    reports = json.loads(result.stdout)
+
+
+def failed_and_passed(scan: subprocess.Popen[str]) -> tuple[list[str], int]:
+    """The failed checks of a scan (one line each) and the passed count, once it ends."""
+    stdout, stderr = scan.communicate(timeout=900)
+    reports = json.loads(stdout)
     reports = reports if isinstance(reports, list) else [reports]
     failed = [f"{c['check_id']} {c['resource']} ({c['file_path']})"
               for report in reports for c in report.get("results", {}).get("failed_checks", [])]
     passed = sum(report.get("summary", {}).get("passed", 0) for report in reports)
-    assert failed or result.returncode == 0, result.stderr[-2000:]
+    assert failed or scan.returncode == 0, stderr[-2000:]
     return failed, passed

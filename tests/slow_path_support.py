@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from background_support import BACKGROUND
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -25,7 +27,7 @@ def start(workdir: Path) -> tuple[subprocess.Popen[str], Path]:
     out = workdir / "cdktf.out"
     env = {**os.environ, "PAYLEDGER_FAST_PROVIDER": "0", "TMPDIR": str(workdir)}
     process = subprocess.Popen(
-        [sys.executable, str(checkout / "main.py"), "synth", "--only", "terraform",
+        [*BACKGROUND, sys.executable, str(checkout / "main.py"), "synth", "--only", "terraform",
          "--catalog", str(ROOT / "platform.yaml"), "--tf-out", str(out)],
         cwd=checkout, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     return process, out

@@ -1,4 +1,6 @@
-"""Real Terraform on the synthesized stacks: init from the filesystem mirror, validate, offline plan.
+"""Real Terraform on the synthesized stacks: init from the filesystem mirror and an offline plan, which
+validates the configuration first (Terraform's docs: plan "includes an implied validation check"; a
+separate `terraform validate` would load the provider's schema and walk every resource a second time).
 
 The plans are ~70 s of CPU-bound work in provider processes; conftest starts them in the
 background before the first test of a session that includes tests/test_terraform_integration.py,
@@ -16,6 +18,8 @@ import shutil
 import subprocess
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+
+from background_support import BACKGROUND
 
 TERRAFORM = os.environ.get("TERRAFORM_BIN") or shutil.which("terraform")
 MIRROR = Path(os.environ.get("TF_PLUGIN_MIRROR", "/opt/tf-plugins"))
@@ -48,18 +52,17 @@ def plan_override(stack: dict) -> dict:
 
 def terraform(workdir: Path, cli_config: Path, *args: str) -> str:
     env = {**os.environ, "TF_CLI_CONFIG_FILE": str(cli_config), "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
-    result = subprocess.run([TERRAFORM, f"-chdir={workdir}", *args, "-no-color"], env=env, text=True,
+    result = subprocess.run([*BACKGROUND, TERRAFORM, f"-chdir={workdir}", *args, "-no-color"], env=env, text=True,
                             capture_output=True, timeout=600, check=False)
     if result.returncode != 0:
         raise AssertionError(f"terraform {' '.join(args)} in {workdir.name}:\n{result.stdout}\n{result.stderr}")
     return result.stdout
 
 
-def init_validate_plan(source: Path, workdir: Path, cli_config: Path) -> str:
-    """Validate a copy of the stack as synthesized, then plan it offline with the override; return the plan."""
+def init_and_plan(source: Path, workdir: Path, cli_config: Path) -> str:
+    """Plan a copy of the stack offline with the override (it replaces the provider's credentials and the
+    backend, nothing a resource says); return the plan."""
     shutil.copytree(source, workdir)
-    terraform(workdir, cli_config, "init", "-backend=false", "-input=false")
-    terraform(workdir, cli_config, "validate")  # the output exactly as synthesized
     stack = json.loads((workdir / "cdk.tf.json").read_text(encoding="utf-8"))
     (workdir / "offline_override.tf.json").write_text(json.dumps(plan_override(stack)))
     terraform(workdir, cli_config, "init", "-input=false")
@@ -74,6 +77,6 @@ def start_plans(stacks_dir: Path, names: list[str], workdir: Path,
     cli_config.write_text(f'plugin_cache_dir = "{workdir / "plugin-cache"}"\n'
                           f'provider_installation {{\n  filesystem_mirror {{\n    path = "{MIRROR}"\n  }}\n}}\n')
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="terraform")
-    futures = {name: pool.submit(init_validate_plan, stacks_dir / name, workdir / name, cli_config)
+    futures = {name: pool.submit(init_and_plan, stacks_dir / name, workdir / name, cli_config)
                for name in names}
     return pool, futures

@@ -1,5 +1,5 @@
-"""Real Terraform and checkov on the synthesized stacks: init from the filesystem mirror, validate,
-an offline plan (tests/terraform_support.py; started early by conftest), and the policy scan.
+"""Real Terraform and checkov on the synthesized stacks: init from the filesystem mirror,
+an offline plan that validates first (tests/terraform_support.py; started early by conftest), and the policy scan.
 
 CHECKOV_BIN (else .venv-checkov/bin/checkov) locates checkov. Each test skips with the reason when
 its tool is absent.
@@ -9,22 +9,18 @@ from __future__ import annotations
 
 import re
 from concurrent.futures import Future
-from pathlib import Path
 
 import pytest
 from catalog_params import STACKS
-from checkov_support import CHECKOV, failed_and_passed, skips_with_reasons
+from checkov_support import CHECKOV, CONFIGS, failed_and_passed, skips_with_reasons
 from terraform_support import MISSING
-
-ROOT = Path(__file__).resolve().parent.parent
-CHECKOV_CONFIG = ROOT / "policy" / "checkov-terraform.yaml"
 
 needs_terraform = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
 
 
 @needs_terraform
 @pytest.mark.parametrize("stack_name", STACKS)
-def test_init_validate_and_offline_plan(infra, terraform_plans: dict[str, Future[str]], stack_name: str) -> None:
+def test_init_and_offline_plan(infra, terraform_plans: dict[str, Future[str]], stack_name: str) -> None:
     source = infra.outdir / "stacks" / stack_name
     assert (source / "cdk.tf.json").is_file()
     plan = terraform_plans[stack_name].result()
@@ -40,11 +36,11 @@ def test_init_validate_and_offline_plan(infra, terraform_plans: dict[str, Future
 
 
 def test_checkov_skips_are_few_and_explained() -> None:
-    assert 0 < len(skips_with_reasons(CHECKOV_CONFIG, r"CKV2?_AWS_\d+")) <= 7
+    assert 0 < len(skips_with_reasons(CONFIGS["terraform_json"], r"CKV2?_AWS_\d+")) <= 7
 
 
 @pytest.mark.skipif(not CHECKOV.is_file(), reason=f"checkov not installed at {CHECKOV} (make test installs it)")
-def test_checkov_reports_no_failed_check(infra) -> None:
-    failed, passed = failed_and_passed(infra.outdir, "terraform_json", CHECKOV_CONFIG)
+def test_checkov_reports_no_failed_check(checkov_scans) -> None:
+    failed, passed = failed_and_passed(checkov_scans["terraform_json"])
     assert not failed, "\n".join(failed)
     assert passed > 500, "checkov scanned almost nothing: did the output folder move?"
