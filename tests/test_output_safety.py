@@ -48,6 +48,23 @@ def checkout(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def dev_trees(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """gitops_out/ and cdktf.out/ of dev as a real synth writes them, made once: tests copy them in place."""
+    folder = tmp_path_factory.mktemp("dev-trees")
+    checkout = folder / "checkout"
+    checkout.mkdir()
+    shutil.copy(ROOT / "main.py", checkout / "main.py")
+    assert run(checkout, "synth", "--env", "dev", "--catalog", str(CATALOG), "--out", str(folder / "gitops_out"),
+               "--tf-out", str(folder / "cdktf.out")).returncode == 0
+    return folder
+
+
+def place(trees: Path, target: Path) -> None:
+    for name in ("gitops_out", "cdktf.out"):
+        shutil.copytree(trees / name, target / name, symlinks=True)
+
+
 def run(checkout: Path, *args: str, **kwargs) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, str(checkout / "main.py"), *args], cwd=checkout, capture_output=True,
                           text=True, timeout=120, check=False, **kwargs)
@@ -183,14 +200,16 @@ def test_a_killed_synth_is_recovered_by_the_next_check(
     assert state_of(out) == "new"
 
 
-def test_a_real_synth_killed_at_any_moment_is_old_or_new_after_recovery(checkout: Path, tmp_path: Path) -> None:
+def test_a_real_synth_killed_at_any_moment_is_old_or_new_after_recovery(
+    checkout: Path, dev_trees: Path, tmp_path: Path
+) -> None:
     """The whole CLI, both sides, SIGKILLed from outside at moments spread over its run; after recovery
     the trees are both what they were or both what the killed run was making."""
     out, tf = tmp_path / "gitops_out", tmp_path / "cdktf.out"
     args = ("synth", "--env", "dev", "--out", str(out), "--tf-out", str(tf))
     (tmp_path / "tmp").mkdir()
     env = {**os.environ, "TMPDIR": str(tmp_path / "tmp")}  # jsii's folder of a killed kernel lands here
-    assert run(checkout, *args, env=env).returncode == 0
+    place(dev_trees, tmp_path)
     newer = checkout / "newer.yaml"
     newer.write_text(CATALOG.read_text().replace('image_tag: "1.0.0"', 'image_tag: "1.0.1"')
                      .replace("snapshot_retention_days: 1}", "snapshot_retention_days: 2}"))
@@ -257,11 +276,12 @@ ls -a "$MNT" > "$AFTER/listing"
 
 @pytest.mark.skipif(not shutil.which("unshare"), reason="needs unshare(1) for a private tmpfs")
 @pytest.mark.parametrize("full_side", ["kubernetes", "terraform"])
-def test_a_full_disk_on_either_side_changes_nothing(checkout: Path, tmp_path: Path, full_side: str) -> None:
+def test_a_full_disk_on_either_side_changes_nothing(
+    checkout: Path, dev_trees: Path, tmp_path: Path, full_side: str
+) -> None:
     """A real 8 MB tmpfs (in a private mount namespace) filled up while the new trees are staged."""
     old = tmp_path / "old"
-    assert run(checkout, "synth", "--env", "dev", "--out", str(old / "gitops_out"),
-               "--tf-out", str(old / "cdktf.out")).returncode == 0
+    place(dev_trees, old)
     text = CATALOG.read_text()
     newer = checkout / "newer.yaml"  # what changes decides which side runs out of space first
     newer.write_text(text.replace('image_tag: "1.0.0"', 'image_tag: "1.0.1"') if full_side == "kubernetes" else
