@@ -27,6 +27,24 @@ def env(catalog: Catalog) -> Callable[[str], Environment]:
 
 
 @pytest.fixture(scope="session")
+def platform_folders(catalog: Catalog) -> dict[str, dict[str, list[dict]]]:
+    """Every environment's Kubernetes objects by gitops_out/ folder, as synth renders them, built once per
+    session (the fast render, byte-identical to cdk8s's: tests/test_fast_render.py). Shared: read only."""
+    from k8s_charts import build_environment, manifests_by_folder
+    from speedups import fast_render
+
+    return {name: manifests_by_folder(build_environment(catalog, env), fast_render.render)
+            for name, env in catalog.environments.items()}
+
+
+@pytest.fixture(scope="session")
+def platform_objects(platform_folders) -> dict[str, list[dict]]:
+    """Every environment's Kubernetes objects, all folders together."""
+    return {name: [obj for objects in folders.values() for obj in objects]
+            for name, folders in platform_folders.items()}
+
+
+@pytest.fixture(scope="session")
 def infra(catalog: Catalog, tmp_path_factory: pytest.TempPathFactory):
     """Every Terraform stack synthesized once per session into a temp cdktf.out (see infra_support)."""
     from infra_support import synthesize_all

@@ -14,7 +14,6 @@ from crd_validation import CRD_DIR, validate_custom
 
 from catalog import Catalog, CatalogError, load_catalog
 from catalog.rules import dependency_order
-from k8s_charts import build_environment, manifests_by_folder
 from k8s_charts.addons import ADDONS
 from k8s_charts.argocd import FINALIZER, SERVICE_LABEL, gitops_path
 
@@ -37,9 +36,8 @@ CRD_OWNERS = {
 
 
 @pytest.fixture(scope="module")
-def built(catalog: Catalog) -> dict[str, Folders]:
-    return {name: manifests_by_folder(build_environment(catalog, env))
-            for name, env in catalog.environments.items()}
+def built(platform_folders) -> dict[str, Folders]:
+    return platform_folders
 
 
 def apps(folders: Folders) -> dict[str, dict[str, Any]]:

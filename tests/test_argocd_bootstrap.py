@@ -14,7 +14,7 @@ from catalog_params import ENVIRONMENTS
 from crd_validation import CRD_DIR
 
 from catalog import Catalog, naming
-from k8s_charts import bootstrap_path, bootstrap_values, build_environment, manifests_by_folder
+from k8s_charts import bootstrap_path, bootstrap_values
 from k8s_charts.addons import ADDONS, argo_cd
 from output.render import render_documents, to_yaml
 from validation import CrdSchemas, validate_tree
@@ -24,11 +24,10 @@ BOOTSTRAP = [addon for addon in ADDONS.values() if addon.bootstrap]
 
 
 @pytest.fixture(scope="module")
-def applications(catalog: Catalog) -> dict[str, dict[str, dict[str, Any]]]:
+def applications(platform_folders) -> dict[str, dict[str, dict[str, Any]]]:
     """Each environment's Applications and AppProjects by name, as synth builds them."""
-    return {name: {obj["metadata"]["name"]: obj
-                   for obj in manifests_by_folder(build_environment(catalog, env))["apps"]}
-            for name, env in catalog.environments.items()}
+    return {name: {obj["metadata"]["name"]: obj for obj in folders["apps"]}
+            for name, folders in platform_folders.items()}
 
 
 def wave(obj: dict[str, Any]) -> int:

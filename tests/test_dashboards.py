@@ -20,11 +20,9 @@ from crd_validation import validate_builtin
 
 from catalog import Catalog, Environment, naming
 from catalog.metrics import BusinessMetric, http_series
-from k8s_charts import build_environment, manifests_by_folder
 from k8s_charts.addons import ADDONS, cert_manager, external_secrets, kube_prometheus_stack
 from k8s_charts.dashboards import BUILDERS, business, infrastructure, security
 from k8s_charts.dashboards.exporter_metrics import CLOUDWATCH, EXPORTERS
-from speedups import fast_render
 
 Manifest = dict[str, Any]
 LABEL, LABEL_VALUE = kube_prometheus_stack.DASHBOARD_LABEL
@@ -32,11 +30,9 @@ DATA_SOURCES = {"prometheus": kube_prometheus_stack.PROMETHEUS_UID, "cloudwatch"
 
 
 @pytest.fixture(scope="module")
-def objects(catalog: Catalog) -> dict[str, list[Manifest]]:
+def objects(platform_objects) -> dict[str, list[Manifest]]:
     """Every object of each environment, rendered as `main.py synth` writes them."""
-    return {name: [obj for folder in manifests_by_folder(build_environment(catalog, env), fast_render.render).values()
-                   for obj in folder]
-            for name, env in catalog.environments.items()}
+    return platform_objects
 
 
 def dashboards(objects: list[Manifest]) -> dict[str, dict[str, Any]]:

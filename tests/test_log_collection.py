@@ -13,7 +13,6 @@ from infra_support import resources
 
 from catalog import Catalog, naming
 from catalog.platform_pods import NODE_DAEMONS
-from k8s_charts import build_environment, manifests_by_folder
 from k8s_charts.addons import ADDONS
 from k8s_charts.addons.base import chart_selector
 
@@ -27,11 +26,10 @@ EFFECTS = {"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute", "PREFER_NO_SC
 
 
 @pytest.fixture(scope="module")
-def cluster_policies(catalog: Catalog) -> dict[str, list[dict[str, Any]]]:
+def cluster_policies(platform_objects) -> dict[str, list[dict[str, Any]]]:
     """Each environment's NetworkPolicies, as synth renders them."""
-    return {name: [obj for folder in manifests_by_folder(build_environment(catalog, env)).values() for obj in folder
-                   if obj["kind"] == "NetworkPolicy"]
-            for name, env in catalog.environments.items()}
+    return {name: [obj for obj in objects if obj["kind"] == "NetworkPolicy"]
+            for name, objects in platform_objects.items()}
 
 
 def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:

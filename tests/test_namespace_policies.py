@@ -15,7 +15,6 @@ from infra_support import resources
 
 import main
 from catalog import Catalog, naming
-from k8s_charts import build_environment, manifests_by_folder
 from k8s_charts.addons import ADDONS
 from k8s_charts.namespace_policies import combined
 
@@ -23,11 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def cluster(catalog: Catalog) -> dict[str, dict[tuple[str, str, str], dict[str, Any]]]:
+def cluster(platform_folders) -> dict[str, dict[tuple[str, str, str], dict[str, Any]]]:
     """Each environment's cluster/ folder: (kind, namespace, name) -> object."""
     return {name: {(obj["kind"], obj["metadata"].get("namespace", ""), obj["metadata"]["name"]): obj
-                   for obj in manifests_by_folder(build_environment(catalog, env))["cluster"]}
-            for name, env in catalog.environments.items()}
+                   for obj in folders["cluster"]}
+            for name, folders in platform_folders.items()}
 
 
 def platform_namespaces(catalog: Catalog) -> set[str]:
@@ -98,11 +97,10 @@ def test_no_add_on_creates_its_own_namespace(catalog: Catalog, env_name: str) ->
 
 
 @pytest.mark.parametrize("env_name", ENVIRONMENTS)
-def test_the_data_plane_may_only_reach_the_public_service(catalog: Catalog, cluster, env_name: str) -> None:
+def test_the_data_plane_may_only_reach_the_public_service(catalog: Catalog, platform_folders, env_name: str) -> None:
     env = catalog.environments[env_name]
     public = next(service for service in env.services.values() if service.public)
-    objects = {(obj["kind"], obj["metadata"]["name"]): obj
-               for obj in manifests_by_folder(build_environment(catalog, env))["cluster-config"]}
+    objects = {(obj["kind"], obj["metadata"]["name"]): obj for obj in platform_folders[env_name]["cluster-config"]}
     (rule,) = objects["NetworkPolicy", naming.EDGE_EGRESS_POLICY]["spec"]["egress"]
     (peer,) = rule["to"]
     assert peer["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": public.name}
@@ -110,11 +108,10 @@ def test_the_data_plane_may_only_reach_the_public_service(catalog: Catalog, clus
 
 
 @pytest.mark.parametrize("env_name", ENVIRONMENTS)
-def test_services_calling_aws_reach_the_vpc_endpoints(catalog: Catalog, env_name: str) -> None:
+def test_services_calling_aws_reach_the_vpc_endpoints(catalog: Catalog, platform_objects, env_name: str) -> None:
     """STS, for the IRSA token exchange, resolves to an interface endpoint inside the VPC, not the internet."""
     env = catalog.environments[env_name]
-    objects = {(obj["kind"], obj["metadata"]["name"]): obj
-               for folder in manifests_by_folder(build_environment(catalog, env)).values() for obj in folder}
+    objects = {(obj["kind"], obj["metadata"]["name"]): obj for obj in platform_objects[env_name]}
     endpoints = [{"ipBlock": {"cidr": cidr}} for cidr in naming.subnet_plan(env).private]
     for service in env.services.values():
         rules = objects["NetworkPolicy", naming.network_policy_name(service, "egress")]["spec"]["egress"]

@@ -25,10 +25,9 @@ PCI = [(env, name) for env, environment in CATALOG.environments.items()
 
 
 @pytest.fixture(scope="module")
-def objects(catalog: Catalog) -> dict[str, list[dict[str, Any]]]:
+def objects(platform_objects) -> dict[str, list[dict[str, Any]]]:
     """Every object of every environment, as synth renders it."""
-    return {name: [obj for folder in manifests_by_folder(build_environment(catalog, env)).values() for obj in folder]
-            for name, env in catalog.environments.items()}
+    return platform_objects
 
 
 def pod_specs(objects: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:

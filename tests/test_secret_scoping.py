@@ -13,7 +13,6 @@ import pytest
 from infra_support import resources
 
 from catalog import Catalog, load_catalog, naming
-from k8s_charts import build_environment, manifests_by_folder
 from k8s_charts.addons import ADDONS, kube_prometheus_stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,9 +20,8 @@ ENVS = list(load_catalog(ROOT / "platform.yaml").environments)
 
 
 @pytest.fixture(scope="module")
-def objects(catalog: Catalog) -> dict[str, list[dict[str, Any]]]:
-    return {name: [obj for folder in manifests_by_folder(build_environment(catalog, env)).values() for obj in folder]
-            for name, env in catalog.environments.items()}
+def objects(platform_objects) -> dict[str, list[dict[str, Any]]]:
+    return platform_objects
 
 
 def owner_of(store: str) -> str:
