@@ -6,7 +6,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "InputError", "capacity_warnings", "problem", "progress"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "InputError", "capacity_warnings", "problem", "progress",
+           "warning"]
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -18,8 +19,14 @@ def progress(message: str) -> None:
 
 
 def problem(message: str) -> None:
-    """An error or a warning: always on stderr."""
+    """An error: always on stderr."""
     print(message, file=sys.stderr, flush=True)
+
+
+def warning(finding, source: str) -> None:
+    """A catalog finding worth a look that fails nothing: where progress goes, so that the cdktf CLI does not
+    call it an error."""
+    progress(f"warning: {source}: {'.'.join(finding.path)}: {finding.message}")
 
 
 def capacity_warnings(catalog, env_names: Sequence[str]) -> None:
@@ -28,7 +35,7 @@ def capacity_warnings(catalog, env_names: Sequence[str]) -> None:
     from catalog.rules import low_headroom
 
     for finding in low_headroom(catalog, list(env_names)):
-        problem(f"warning: {catalog.source}: {'.'.join(finding.path)}: {finding.message}")
+        warning(finding, catalog.source)
 
 
 class InputError(Exception):

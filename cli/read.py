@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from cli.console import EXIT_FAILED, EXIT_OK, InputError, capacity_warnings, problem, progress
+from cli.console import EXIT_FAILED, EXIT_OK, InputError, capacity_warnings, progress, warning
 from cli.write import FILE_SIDES, checkout_lock, display, kubernetes_files, rendered_files
 
 __all__ = ["check", "diff", "validate", "verify"]
@@ -61,7 +61,7 @@ def validate(catalog, args: argparse.Namespace) -> int:
     unsupported = [finding for finding in errors if finding.path[1] in env_names]
     aging = [finding for finding in warnings if finding.path[1] in env_names]
     for finding in aging:
-        problem(f"warning: {catalog.source}: {'.'.join(finding.path)}: {finding.message}")
+        warning(finding, catalog.source)
     capacity_warnings(catalog, env_names)
     for finding in unsupported:
         print(f"{catalog.source}: {'.'.join(finding.path)}: {finding.message}")

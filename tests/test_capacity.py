@@ -195,6 +195,19 @@ def test_low_headroom_is_a_warning_not_a_failure(tmp_path: Path, capsys) -> None
     assert all(0 <= int(part.split()[-1].rstrip("%")) < HEADROOM_PERCENT for part in found[1].split(", "))
 
 
+def test_under_the_cdktf_cli_a_warning_is_not_an_error(tmp_path: Path, capsys, monkeypatch) -> None:
+    """cdktf labels every line on stderr `[ERROR]`: there the warning goes where progress goes."""
+    data = yaml.safe_load(GOOD)
+    _tighten(data)
+    catalog = tmp_path / "tight.yaml"
+    catalog.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    monkeypatch.setenv("CDKTF_OUTDIR", str(tmp_path / "cdktf.out"))
+    assert main.main(["synth", "--only", "docs", "--env", PROD, "--catalog", str(catalog),
+                      "--docs-out", str(tmp_path / "docs")]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and any(line.startswith("warning: ") for line in out.splitlines())
+
+
 @pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_every_namespace_quota_admits_its_peak(env_name: str) -> None:
     env = CATALOG.environments[env_name]
