@@ -147,6 +147,6 @@ ADDON = Addon(
     namespace=NAMESPACE,
     depends_on=DEPENDS_ON,
     values=values,
-    # The Kubernetes API (discovery and logs); Loki is in its own namespace.
+    # The Kubernetes API (discovery and logs); Loki shares its namespace, whose own policy admits that.
     network=AddonNetwork(),
 )
