@@ -29,6 +29,8 @@ from cli.write import SIDES, set_image, synth
 ROOT = Path(__file__).resolve().parent
 # This checkout's lock and transaction journal (git-ignored): one synth at a time, none left half-done.
 STATE_DIR = ROOT / ".payledger-synth"
+# The commands that render through jsii (cdk8s, cdktf).
+RENDERING = ("synth", "set-image", "check", "diff")
 
 # jsii prints a multi-line banner on every start while Node.js 20 (end of life 2026-10-30) runs it;
 # the value lists the silenced major versions. Upgrading Node removes the need.
@@ -85,6 +87,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command in RENDERING:
+        from speedups import provider as fast_provider
+
+        fast_provider.enable()  # its kernel boots while the catalog loads
     from catalog import CatalogError, load_catalog
     from output.lock import LockTimeout
     from output.targets import UnsafeOutput
@@ -114,6 +120,8 @@ def exit_now(code: int) -> NoReturn:
     """Exit without the interpreter's teardown, after the exit handlers (jsii stops its kernel and
     removes its temporary folder). Freeing the objects a large synth leaves behind one by one takes
     over a second at 550 services; the operating system reclaims the memory at once."""
+    if fast_provider := sys.modules.get("speedups.provider"):
+        fast_provider.wait()
     atexit._run_exitfuncs()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -17,7 +17,8 @@ What ``enable()`` does (call it once, before anything imports the provider), one
   maps, and jsii's runtime index prebuilt (``index_worker.js``); ``cache`` keeps it, keyed by versions.
 * ``finder``: the meta-path finder serving those modules, and jsii-generated bindings compiled
   without their ``typeguard`` checks.
-* ``kernel``: jsii's kernel started directly (``direct_entry.js``), without its relay process.
+* ``kernel``: jsii's kernel started directly (``direct_entry.js``), without its relay process, in a thread:
+  Node boots while Python goes on, and the kernel's first request waits for it.
 
 Safety: every assumption about the installed layout is checked before anything is changed. If any
 check fails, or anything goes wrong while preparing, ``enable()`` prints one warning line to stderr
@@ -30,12 +31,14 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 
 from speedups.provider.layout import PACKAGE, prepare, warn
 
-__all__ = ["enable", "is_enabled"]
+__all__ = ["enable", "is_enabled", "wait"]
 
 _enabled = False
+_starting: threading.Thread | None = None
 
 
 def is_enabled() -> bool:
@@ -48,7 +51,7 @@ def enable() -> None:
     from speedups.provider.finder import ProviderFinder
     from speedups.provider.kernel import start_direct_kernel
 
-    global _enabled
+    global _enabled, _starting
     if _enabled or os.environ.get("PAYLEDGER_FAST_PROVIDER", "1") == "0":
         return
     if PACKAGE in sys.modules:
@@ -61,4 +64,31 @@ def enable() -> None:
         return
     sys.meta_path.insert(0, finder)
     _enabled = True
-    start_direct_kernel()
+    # Node boots while this process goes on with its own imports (the catalog's, when main.py enables this
+    # first); the first request to the kernel, an assembly load, waits for the start to end.
+    _starting = threading.Thread(target=start_direct_kernel, name="jsii-kernel-start", daemon=True)
+    _wait_before_first_load(_starting)
+    _starting.start()
+
+
+def _wait_before_first_load(starting: threading.Thread) -> None:
+    """Not at import time: an import hook runs under the interpreter's import lock, which the start may
+    need. Every binding's first request is the load of its assembly."""
+    import jsii._runtime
+
+    provider = jsii._runtime.kernel.provider
+    load = provider.load
+
+    def first_load(request):
+        starting.join()
+        del provider.load  # the class's own method from now on
+        return load(request)
+
+    provider.load = first_load
+
+
+def wait() -> None:
+    """Until the kernel's start has ended; a process that exits first (bad input) calls it, so that jsii's
+    exit handler does not stop a kernel in the middle of its handshake."""
+    if _starting is not None:
+        _starting.join()
