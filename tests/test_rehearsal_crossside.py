@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from edge_support import deploy_edge, issued_at_once
-from moto import mock_aws
+from emulator_support import emulated_account
 
 from catalog import Catalog, Environment, naming
 from operations import verify_aws
@@ -39,12 +39,8 @@ def dev(catalog: Catalog) -> Environment:
 
 @pytest.fixture
 def aws(dev: Environment, monkeypatch: pytest.MonkeyPatch) -> Iterator[verify_aws.Client]:
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "MOTO_ACCOUNT_ID": dev.account_id}.items():
-        monkeypatch.setenv(name, value)
     issued_at_once(monkeypatch)
-    with mock_aws():
-        client = verify_aws.connect(dev, None)
+    with emulated_account(dev, monkeypatch) as client:
         provider = client("iam").create_open_id_connect_provider(
             Url=f"https://{ISSUER}", ClientIDList=["sts.amazonaws.com"], ThumbprintList=["9" * 40])
         client("iam").create_role(RoleName=ROLE, AssumeRolePolicyDocument=json.dumps({

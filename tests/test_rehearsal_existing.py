@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from moto import mock_aws
+from emulator_support import emulated_account
 
 from catalog import Catalog, Environment, naming
 from operations import verify_aws
@@ -21,11 +21,8 @@ def dev(catalog: Catalog) -> Environment:
 
 @pytest.fixture
 def aws(dev: Environment, monkeypatch: pytest.MonkeyPatch) -> Iterator[verify_aws.Client]:
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "MOTO_ACCOUNT_ID": dev.account_id}.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        yield verify_aws.connect(dev, None)
+    with emulated_account(dev, monkeypatch) as client:
+        yield client
 
 
 def teardown(aws: verify_aws.Client, dev: Environment, final_snapshot: str) -> None:

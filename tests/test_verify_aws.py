@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from edge_support import deploy_edge, issued_at_once
+from emulator_support import emulated_account
 from moto import mock_aws
 
 from catalog import Catalog, Environment, naming
@@ -31,12 +32,9 @@ def buckets(dev: Environment) -> list[str]:
 @pytest.fixture
 def aws(dev: Environment, monkeypatch: pytest.MonkeyPatch) -> Iterator[verify_aws.Client]:
     """An emulated account that is the catalog's, with fake keys and nothing else to reach."""
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "MOTO_ACCOUNT_ID": dev.account_id}.items():
-        monkeypatch.setenv(name, value)
     issued_at_once(monkeypatch)
-    with mock_aws():
-        yield verify_aws.connect(dev, None)
+    with emulated_account(dev, monkeypatch) as client:
+        yield client
 
 
 def deploy(aws: verify_aws.Client, env: Environment, buckets: list[str], *, version: str | None = None,
