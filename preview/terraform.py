@@ -9,14 +9,15 @@ from typing import Any
 
 from preview.changes import Change, changes, field_changes
 
-__all__ = ["stack_changes", "stack_documents"]
+__all__ = ["stack_changes", "stack_documents", "strip_metadata"]
 
 
-def _strip(node: Any) -> Any:
+def strip_metadata(node: Any) -> Any:
+    """The stack JSON without cdktf's `//` metadata (construct paths, versions), which is no argument."""
     if isinstance(node, dict):
-        return {key: _strip(value) for key, value in node.items() if key != "//"}
+        return {key: strip_metadata(value) for key, value in node.items() if key != "//"}
     if isinstance(node, list):
-        return [_strip(value) for value in node]
+        return [strip_metadata(value) for value in node]
     return node
 
 
@@ -24,7 +25,7 @@ def stack_documents(stack_json: Path) -> dict[str, Any]:
     """address -> its arguments: `type.name`, `data.type.name`, `output.name`, `provider.name`, `terraform`."""
     if not stack_json.is_file():
         return {}
-    data = _strip(json.loads(stack_json.read_text(encoding="utf-8")))
+    data = strip_metadata(json.loads(stack_json.read_text(encoding="utf-8")))
     documents: dict[str, Any] = {}
     for kind, prefix in (("resource", ""), ("data", "data.")):
         for type_, blocks in data.get(kind, {}).items():

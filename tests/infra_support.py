@@ -49,10 +49,3 @@ def resources(data: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
     return data.get("resource", {}).get(kind, {})
 
 
-def strip_metadata(node: Any) -> Any:
-    """Drop cdktf's `//` metadata (construct paths, versions): noise in a snapshot."""
-    if isinstance(node, dict):
-        return {k: strip_metadata(v) for k, v in node.items() if k != "//"}
-    if isinstance(node, list):
-        return [strip_metadata(v) for v in node]
-    return node

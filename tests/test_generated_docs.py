@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from catalog_params import CATALOG, ENV_SERVICES, ENVIRONMENTS
-from infra_support import resources, strip_metadata
+from infra_support import resources
 from mermaid_support import Unavailable, blocks, parse, structure_problems
 
 from catalog import naming
@@ -21,6 +21,7 @@ from documentation.mermaid import ID, node_id
 from documentation.services import POSTGRES, REDIS
 from k8s_charts.addons import ADDONS
 from k8s_charts.service_secrets import connections
+from preview.terraform import strip_metadata
 
 # The resource kinds aws.md lists in full, by the attribute it shows.
 LISTED = {

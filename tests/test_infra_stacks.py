@@ -17,10 +17,11 @@ from typing import Any
 
 import pytest
 from catalog_params import ENVIRONMENTS, PRODUCTION_ENVIRONMENTS, STACKS
-from infra_support import resources, strip_metadata
+from infra_support import resources
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from catalog import Catalog, naming
+from preview.terraform import strip_metadata
 
 
 @pytest.fixture(scope="module")
