@@ -26,7 +26,7 @@ def problem(message: str) -> None:
 def warning(finding, source: str) -> None:
     """A catalog finding worth a look that fails nothing: where progress goes, so that the cdktf CLI does not
     call it an error."""
-    progress(f"warning: {source}: {'.'.join(finding.path)}: {finding.message}")
+    progress(f"warning: {finding.shown(source)}")
 
 
 def capacity_warnings(catalog, env_names: Sequence[str]) -> None:

@@ -64,7 +64,7 @@ def validate(catalog, args: argparse.Namespace) -> int:
         warning(finding, catalog.source)
     capacity_warnings(catalog, env_names)
     for finding in unsupported:
-        print(f"{catalog.source}: {'.'.join(finding.path)}: {finding.message}")
+        print(finding.shown(catalog.source))
     for finding in report.findings:
         print(finding)
     problems = len(report.findings) + len(unsupported)

@@ -15,3 +15,7 @@ class Finding(NamedTuple):
     path: FieldPath
     message: str
     env: str | None = None
+
+    def shown(self, source: str) -> str:
+        """One line: `<source>: <dotted path>: <message>`."""
+        return f"{source}: {'.'.join(self.path)}: {self.message}"
